@@ -1,0 +1,167 @@
+package org.stablesoftmax.kernel;
+
+/**
+ * The plain Java implementation. Its range loops also serve as the scalar tails of
+ * {@link VectorSoftmaxKernel}, so both share one formula per element.
+ */
+final class ScalarSoftmaxKernel implements SoftmaxKernel {
+
+  /**
+   * Floor for the argument of {@code exp}: {@code exp} of it is 0, like {@code exp(-inf)}, but
+   * {@code 0 * floor} is 0 where {@code 0 * -inf} would be NaN.
+   */
+  static final double EXP_ARG_FLOOR = -0x1p1023;
+
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  @Override
+  public double max(double[] x, int off, int len) {
+    return maxRange(x, off, 0, len, Double.NEGATIVE_INFINITY);
+  }
+
+  static double maxRange(double[] x, int off, int from, int to, double m) {
+    for (int i = from; i < to; i++) {
+      m = Math.max(m, x[off + i]);
+    }
+    return m;
+  }
+
+  @Override
+  public int indexOf(double[] x, int off, int len, double v) {
+    return indexOfRange(x, off, 0, len, v);
+  }
+
+  static int indexOfRange(double[] x, int off, int from, int to, double v) {
+    boolean nan = Double.isNaN(v);
+    for (int i = from; i < to; i++) {
+      double xi = x[off + i];
+      if (xi == v || (nan && Double.isNaN(xi))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public void expSum(double[] x, int off, int len, double a, int k, double t,
+      double[] out, int outOff, ExpSumAccumulator acc) {
+    expSumRange(x, off, 0, len, a, k, t, out, outOff, acc);
+  }
+
+  static void expSumRange(double[] x, int off, int from, int to, double a, int k, double t,
+      double[] out, int outOff, ExpSumAccumulator acc) {
+    boolean scaled = t != 1.0;
+    double invT = 1.0 / t;
+    double entropy = acc.entropy;
+    double sum = acc.sum;
+    double comp = acc.comp;
+    for (int i = from; i < to; i++) {
+      double xi = x[off + i];
+      // TwoSum: h + l == xi - a exactly
+      double h = xi - a;
+      double bb = h - xi;
+      double l = (xi - (h - bb)) + (-a - bb);
+      double q = h;
+      double r = l;
+      if (scaled) {
+        q = h * invT;
+        r = (Math.fma(-q, t, h) + l) * invT;
+      }
+      // r is NaN or huge only where q is -inf or overflowed, and exp(q) is 0 there
+      if (!(Math.abs(r) <= 1.0)) {
+        r = 0.0;
+      }
+      q = Math.max(q, EXP_ARG_FLOOR);
+      double e = Math.exp(q);
+      // exp(q + r) = exp(q) * (1 + r) to within r^2
+      e = Math.fma(e, r, e);
+      if (out != null) {
+        out[outOff + i] = e;
+      }
+      if (i != k) {
+        entropy = Math.fma(e, -q, entropy);
+        // TwoSum: the rounding error of each addition goes to comp
+        double s = sum + e;
+        double be = s - sum;
+        comp += (sum - (s - be)) + (e - be);
+        sum = s;
+      }
+    }
+    acc.entropy = entropy;
+    acc.sum = sum;
+    acc.comp = comp;
+  }
+
+  @Override
+  public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      double[] out, int outOff) {
+    divideRange(e, off, 0, len, dHi, dLo, rcp, out, outOff);
+  }
+
+  static void divideRange(double[] e, int off, int from, int to, double dHi, double dLo,
+      double rcp, double[] out, int outOff) {
+    for (int i = from; i < to; i++) {
+      out[outOff + i] = divideTerm(e[off + i], dHi, dLo, rcp);
+    }
+  }
+
+  /** {@code e / (dHi + dLo)}: a product by the reciprocal, corrected by its exact remainder. */
+  static double divideTerm(double e, double dHi, double dLo, double rcp) {
+    double q = e * rcp;
+    double rem = Math.fma(-q, dLo, Math.fma(-q, dHi, e));
+    return Math.fma(rem, rcp, q);
+  }
+
+  @Override
+  public void logSoftmax(double[] x, int off, int len, double a, double t, double lHi,
+      double lLo, double[] out, int outOff) {
+    logSoftmaxRange(x, off, 0, len, a, t, lHi, lLo, out, outOff);
+  }
+
+  static void logSoftmaxRange(double[] x, int off, int from, int to, double a, double t,
+      double lHi, double lLo, double[] out, int outOff) {
+    double invT = 1.0 / t;
+    for (int i = from; i < to; i++) {
+      out[outOff + i] = logSoftmaxTerm(x[off + i], a, t, invT, lHi, lLo);
+    }
+  }
+
+  /** {@code (x - a) / t - (lHi + lLo)}, from the exact pieces of each side. */
+  static double logSoftmaxTerm(double x, double a, double t, double invT, double lHi,
+      double lLo) {
+    double h = x - a;
+    double bb = h - x;
+    double l = (x - (h - bb)) + (-a - bb);
+    double q = h;
+    double r = l;
+    if (t != 1.0) {
+      q = h * invT;
+      r = (Math.fma(-q, t, h) + l) * invT;
+    }
+    if (q == Double.NEGATIVE_INFINITY) {
+      return q;
+    }
+    // TwoSum: s + err == q - lHi exactly
+    double s = q - lHi;
+    double bs = s - q;
+    double err = (q - (s - bs)) + (-lHi - bs);
+    return s + ((err + r) - lLo);
+  }
+
+  @Override
+  public void widen(float[] src, int srcOff, int len, double[] dst, int dstOff) {
+    for (int i = 0; i < len; i++) {
+      dst[dstOff + i] = src[srcOff + i];
+    }
+  }
+
+  @Override
+  public void narrow(double[] src, int srcOff, int len, float[] dst, int dstOff) {
+    for (int i = 0; i < len; i++) {
+      dst[dstOff + i] = (float) src[srcOff + i];
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package org.stablesoftmax.kernel;
+
+/**
+ * The loops over one row that a SIMD implementation can speed up. Everything else (the row's
+ * logic, its special cases and every derived quantity) lives in {@link SoftmaxRow} and is shared
+ * by all implementations. Both implementations compute the same formulas; they may differ in the
+ * last bit only through {@code exp} and the order of summation.
+ *
+ * <p>Notation: the row is {@code x[off .. off+len)}, {@code a} its (finite) maximum, {@code t}
+ * the temperature, {@code z_i = (x_i - a) / t <= 0} the shifted, scaled logit. Each {@code z_i}
+ * is carried as an unevaluated sum {@code q_i + r_i}: {@code q_i} the rounded value, {@code r_i}
+ * its rounding error (TwoSum of {@code x_i - a}, then the exact remainder of the division).
+ */
+interface SoftmaxKernel {
+
+  /** A short name for logs: "scalar" or "simd-512" etc. */
+  String name();
+
+  /** {@code max x_i} with {@link Math#max} semantics: NaN if any element is NaN. */
+  double max(double[] x, int off, int len);
+
+  /**
+   * The first index {@code i} in {@code [0, len)} with {@code x[off + i] == v}, or where both are
+   * NaN; -1 if there is none.
+   */
+  int indexOf(double[] x, int off, int len, double v);
+
+  /**
+   * Adds {@code e_i = exp(q_i) * (1 + r_i)} over {@code i != k} to {@code acc.sum}/{@code acc.comp}
+   * (compensated), and {@code e_i * -q_i} to {@code acc.entropy}. When {@code out} is not null,
+   * stores every {@code e_i} there ({@code e_k = 1}).
+   */
+  void expSum(double[] x, int off, int len, double a, int k, double t,
+      double[] out, int outOff, ExpSumAccumulator acc);
+
+  /**
+   * {@code out_i = e_i / (dHi + dLo)}, with {@code rcp = 1 / dHi} given. {@code out} may be
+   * {@code e}.
+   */
+  void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      double[] out, int outOff);
+
+  /** {@code out_i = z_i - (lHi + lLo)}, and {@code -inf} where {@code q_i = -inf}. */
+  void logSoftmax(double[] x, int off, int len, double a, double t, double lHi, double lLo,
+      double[] out, int outOff);
+
+  /** Widens floats to doubles. */
+  void widen(float[] src, int srcOff, int len, double[] dst, int dstOff);
+
+  /** Narrows doubles to floats, rounding to nearest. */
+  void narrow(double[] src, int srcOff, int len, float[] dst, int dstOff);
+}

@@ -56,6 +56,11 @@ public enum NaiveDtype {
     return logHalfMinSubnormal;
   }
 
+  /** The least positive normal value, {@code 2^minExponent}. */
+  public double minNormal() {
+    return Math.scalb(1.0, minExponent);
+  }
+
   /** The unit roundoff, {@code 2^-precision}. */
   public double unitRoundoff() {
     return Math.scalb(1.0, -precision);

@@ -625,13 +625,15 @@ public final class SoftmaxRow {
 
   private boolean targetUnderflows(int label, NaiveDtype dtype, double slack) {
     double xy = x[off + label];
-    if (NaiveSoftmax.exp(xy, t, dtype) == 0.0) {
+    double ey = NaiveSoftmax.exp(xy, t, dtype);
+    if (ey == 0.0) {
       return true;
     }
     double logP = logProbability(label);
     double s = slack + 4.0 * dtype.unitRoundoff() * Math.abs(xy * invT);
     double threshold = dtype.logHalfMinSubnormal();
-    if (Math.abs(logP - threshold) > s) {
+    // a subnormal naive exp(z_y) has lost relative precision: no slack covers it
+    if (Math.abs(logP - threshold) > s && ey >= dtype.minNormal()) {
       return logP < threshold;
     }
     return NaiveSoftmax.crossEntropy(x, off, len, label, t, dtype) == Double.POSITIVE_INFINITY;

@@ -1,0 +1,159 @@
+package org.stablesoftmax.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+
+/**
+ * The accuracy bounds of the kernel, checked against {@link Reference}: softmax within 4 ulps
+ * per element, log-softmax and cross-entropy within 2, logsumexp within 2 ulps of
+ * {@code max(|lse|, |max logit / T|)}, and no wrong non-finite result. Float outputs are
+ * checked in float ulps: computed in double and rounded once, they are within half a float ulp
+ * (plus the double result's few double ulps, 2^-26 of a float ulp).
+ */
+final class Bounds {
+
+  static final double SOFTMAX_ULPS = 4.0;
+  static final double LOG_SOFTMAX_ULPS = 2.0;
+  static final double CROSS_ENTROPY_ULPS = 2.0;
+  static final double LOGSUMEXP_ULPS = 2.0;
+  static final double FLOAT_OUTPUT_ULPS = 0.5 + 0x1p-20;
+
+  private Bounds() {}
+
+  /** Checks every output of one double row on one kernel. */
+  static void assertDoubleRow(SoftmaxKernel kernel, String name, double[] x, int label,
+      double t, Reference ref) {
+    String where = kernel.name() + " on " + name;
+    int n = x.length;
+    SoftmaxRow row = new SoftmaxRow(kernel);
+    double[] ls = new double[n];
+    double[] sm = new double[n];
+    row.logSoftmax(x, 0, n, t, ls, 0);
+    assertLogSumExp(where, row.logSumExp(), ref, maxOver(x) / t);
+    assertCrossEntropy(where, row.crossEntropy(label), ref.crossEntropy(label));
+    row.softmax(x, 0, n, t, sm, 0);
+    Worst worstSm = new Worst();
+    Worst worstLs = new Worst();
+    for (int i = 0; i < n; i++) {
+      BigDecimal exactLs = ref.logSoftmax(i);
+      if (exactLs == null) {
+        assertThat(sm[i]).as("%s: softmax[%d] of a masked class", where, i).isEqualTo(0.0);
+        assertThat(ls[i]).as("%s: log_softmax[%d] of a masked class", where, i)
+            .isEqualTo(Double.NEGATIVE_INFINITY);
+        continue;
+      }
+      worstLs.offer(i, ls[i], exactLs, Reference.ulps(ls[i], exactLs));
+      BigDecimal exactSm = ref.softmax(i);
+      worstSm.offer(i, sm[i], exactSm, Reference.ulps(sm[i], exactSm));
+    }
+    worstSm.assertAtMost(where + ": softmax", SOFTMAX_ULPS);
+    worstLs.assertAtMost(where + ": log_softmax", LOG_SOFTMAX_ULPS);
+  }
+
+  /** Checks every output of one float row (its values exactly as doubles in {@code ref}). */
+  static void assertFloatRow(SoftmaxKernel kernel, String name, float[] x, int label, double t,
+      Reference ref) {
+    String where = kernel.name() + " on float " + name;
+    int n = x.length;
+    SoftmaxRow row = new SoftmaxRow(kernel);
+    float[] ls = new float[n];
+    float[] sm = new float[n];
+    row.logSoftmax(x, 0, n, t, ls, 0);
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : x) {
+      max = Math.max(max, v);
+    }
+    assertLogSumExp(where, row.logSumExp(), ref, max / t);
+    assertCrossEntropy(where, row.crossEntropy(label), ref.crossEntropy(label));
+    row.softmax(x, 0, n, t, sm, 0);
+    Worst worstSm = new Worst();
+    Worst worstLs = new Worst();
+    for (int i = 0; i < n; i++) {
+      BigDecimal exactLs = ref.logSoftmax(i);
+      if (exactLs == null) {
+        assertThat(sm[i]).as("%s: softmax[%d] of a masked class", where, i).isEqualTo(0.0f);
+        assertThat(ls[i]).as("%s: log_softmax[%d] of a masked class", where, i)
+            .isEqualTo(Float.NEGATIVE_INFINITY);
+        continue;
+      }
+      worstLs.offer(i, ls[i], exactLs, floatUlps(ls[i], exactLs));
+      BigDecimal exactSm = ref.softmax(i);
+      worstSm.offer(i, sm[i], exactSm, floatUlps(sm[i], exactSm));
+    }
+    worstSm.assertAtMost(where + ": softmax (float ulps)", FLOAT_OUTPUT_ULPS);
+    worstLs.assertAtMost(where + ": log_softmax (float ulps)", FLOAT_OUTPUT_ULPS);
+  }
+
+  static void assertLogSumExp(String where, double lse, Reference ref, double maxLogit) {
+    BigDecimal exact = ref.logSumExp();
+    double rounded = exact.doubleValue();
+    if (Double.isInfinite(rounded) || !Double.isFinite(lse)) {
+      assertThat(lse).as("%s: logsumexp, exact %s", where, exact).isEqualTo(rounded);
+      return;
+    }
+    double scale = Math.max(Math.abs(rounded), Math.abs(maxLogit));
+    double ulps = new BigDecimal(lse).subtract(exact).abs().doubleValue() / Math.ulp(scale);
+    assertThat(ulps).as("%s: logsumexp %s, exact %s, in ulps of %s", where, lse, exact, scale)
+        .isLessThanOrEqualTo(LOGSUMEXP_ULPS);
+  }
+
+  static void assertCrossEntropy(String where, double ce, BigDecimal exact) {
+    if (exact == null) {
+      assertThat(ce).as("%s: cross-entropy of a masked label", where)
+          .isEqualTo(Double.POSITIVE_INFINITY);
+      return;
+    }
+    assertThat(Reference.ulps(ce, exact)).as("%s: cross-entropy %s, exact %s", where, ce, exact)
+        .isLessThanOrEqualTo(CROSS_ENTROPY_ULPS);
+  }
+
+  /** Like {@link Reference#ulps} for a float result, in float ulps. */
+  static double floatUlps(float computed, BigDecimal exact) {
+    float rounded = exact.floatValue();
+    if (Float.isInfinite(rounded) || !Float.isFinite(computed)) {
+      return rounded == computed ? 0.0 : Double.POSITIVE_INFINITY;
+    }
+    double error = new BigDecimal(computed).subtract(exact).abs().doubleValue();
+    float magnitude = Math.abs(rounded);
+    if (magnitude < Float.MIN_NORMAL) {
+      return error / Float.MIN_VALUE;
+    }
+    double ulp = Math.ulp(magnitude);
+    if (exact.abs().compareTo(new BigDecimal(magnitude)) < 0
+        && magnitude == Math.scalb(1.0f, Math.getExponent(magnitude))) {
+      ulp /= 2;
+    }
+    return error / ulp;
+  }
+
+  static double maxOver(double[] x) {
+    double m = Double.NEGATIVE_INFINITY;
+    for (double v : x) {
+      m = Math.max(m, v);
+    }
+    return m;
+  }
+
+  /** The element with the largest error, for one message per row. */
+  static final class Worst {
+    private double ulps = -1.0;
+    private int index = -1;
+    private double computed;
+    private BigDecimal exact;
+
+    void offer(int i, double value, BigDecimal exactValue, double error) {
+      if (!(error <= ulps)) {
+        ulps = error;
+        index = i;
+        computed = value;
+        exact = exactValue;
+      }
+    }
+
+    void assertAtMost(String what, double bound) {
+      assertThat(ulps).as("%s: worst at [%d]: %s, exact %s", what, index, computed, exact)
+          .isLessThanOrEqualTo(bound);
+    }
+  }
+}

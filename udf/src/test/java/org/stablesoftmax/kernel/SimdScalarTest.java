@@ -1,0 +1,155 @@
+package org.stablesoftmax.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The SIMD and scalar paths over awkward sizes (vector body, scalar tail, both, neither), and
+ * how the path is chosen.
+ */
+class SimdScalarTest {
+
+  static IntStream awkwardSizes() {
+    return IntStream.of(1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1023, 1024, 1025, 131072);
+  }
+
+  @ParameterizedTest(name = "C={0}")
+  @MethodSource("awkwardSizes")
+  void bothPathsMeetTheBoundsAtEverySize(int size) {
+    SplittableRandom rng = new SplittableRandom(size);
+    List<double[]> rows = new ArrayList<>();
+    rows.add(gaussian(rng, size, 3.0));
+    double[] dominant = gaussian(rng, size, 1.0);
+    dominant[size - 1] = 45.0; // the last element: in the tail when there is one
+    rows.add(dominant);
+    double[] masked = gaussian(rng, size, 10.0);
+    for (int i = 0; i < size; i += 3) {
+      masked[i] = Double.NEGATIVE_INFINITY;
+    }
+    masked[size / 2] = 1.0;
+    rows.add(masked);
+    for (double[] x : rows) {
+      for (double t : new double[] {1.0, 0.7}) {
+        int label = size / 2;
+        Reference ref = new Reference(x, t);
+        for (SoftmaxKernel kernel : Kernels.all()) {
+          Bounds.assertDoubleRow(kernel, "C=" + size + " T=" + t, x, label, t, ref);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "C={0}")
+  @MethodSource("awkwardSizes")
+  void bothPathsAgreeOnTheArgmaxAndNonFiniteRowsAtEveryPosition(int size) {
+    SplittableRandom rng = new SplittableRandom(31L * size);
+    double[] x = gaussian(rng, size, 2.0);
+    // positions in the first vector, the last full vector and the tail
+    int[] positions = {0, size / 2, size - 1};
+    for (int pos : positions) {
+      for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+        double[] y = x.clone();
+        y[pos] = bad;
+        for (SoftmaxKernel kernel : Kernels.all()) {
+          SoftmaxRow row = new SoftmaxRow(kernel).analyze(y, 0, size, 1.0);
+          assertThat(row.logSumExp()).as("%s: lse with %s at %d", kernel.name(), bad, pos)
+              .isNaN();
+          assertThat(row.argmax()).as("%s: argmax with %s at %d", kernel.name(), bad, pos)
+              .isEqualTo(pos);
+        }
+      }
+      double[] y = x.clone();
+      y[pos] = 1e6; // a clear maximum
+      for (SoftmaxKernel kernel : Kernels.all()) {
+        assertThat(new SoftmaxRow(kernel).analyze(y, 0, size, 1.0).argmax())
+            .as("%s: argmax at %d", kernel.name(), pos).isEqualTo(pos);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "C={0}")
+  @MethodSource("awkwardSizes")
+  void floatWideningAndNarrowingAreExact(int size) {
+    SplittableRandom rng = new SplittableRandom(7L * size);
+    float[] f = new float[size];
+    for (int i = 0; i < size; i++) {
+      f[i] = (float) (rng.nextDouble(-1, 1) * Math.pow(10, rng.nextDouble(-40, 38)));
+    }
+    double[] widened = new double[size];
+    Kernels.SIMD.widen(f, 0, size, widened, 0);
+    float[] narrowed = new float[size];
+    Kernels.SIMD.narrow(widened, 0, size, narrowed, 0);
+    for (int i = 0; i < size; i++) {
+      assertThat(widened[i]).isEqualTo((double) f[i]);
+      assertThat(narrowed[i]).isEqualTo(f[i]);
+    }
+  }
+
+  @Test
+  void theTestJvmRunsTheSimdPath() {
+    // surefire passes --add-modules jdk.incubator.vector, as the scripts do
+    assertThat(StableSoftmax.implementation()).startsWith("simd-");
+    assertThat(VectorSoftmaxKernel.lanes()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aSystemPropertyForcesTheScalarPath() throws Exception {
+    Result r = runJava("--add-modules", "jdk.incubator.vector", "-Dstablesoftmax.simd=false");
+    assertThat(r.stdout).isEqualTo("scalar");
+    assertThat(r.stderr).contains("-Dstablesoftmax.simd=false");
+  }
+
+  @Test
+  void withoutTheVectorModuleTheScalarPathRunsAndSaysWhy() throws Exception {
+    Result r = runJava();
+    assertThat(r.stdout).isEqualTo("scalar");
+    assertThat(r.stderr).contains("jdk.incubator.vector").contains("scalar path");
+  }
+
+  @Test
+  void withTheVectorModuleTheSimdPathRuns() throws Exception {
+    Result r = runJava("--add-modules", "jdk.incubator.vector");
+    assertThat(r.stdout).startsWith("simd-");
+  }
+
+  private record Result(String stdout, String stderr) {}
+
+  /** Runs {@link PrintImplementation} in a fresh JVM with these options. */
+  private static Result runJava(String... jvmOptions) throws IOException, InterruptedException {
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaBin);
+    cmd.addAll(List.of(jvmOptions));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(PrintImplementation.class.getName());
+    Path err = Files.createTempFile("stablesoftmax", ".err");
+    Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    String stderr = Files.readString(err);
+    Files.delete(err);
+    return new Result(out, stderr);
+  }
+
+  static double[] gaussian(SplittableRandom rng, int n, double sigma) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = sigma * (rng.nextDouble() + rng.nextDouble() + rng.nextDouble() - 1.5) * 2.0;
+    }
+    return x;
+  }
+}

@@ -41,6 +41,7 @@ public final class SoftmaxRow {
   private final SoftmaxKernel kernel;
   private final ExpSumAccumulator acc = new ExpSumAccumulator();
   private final ExpSumAccumulator probe = new ExpSumAccumulator();
+  private final CompensatedSum terms = new CompensatedSum();
   private final double[] one = new double[1];
   private double[] widened = new double[0];
   private double[] scratch = new double[0];
@@ -352,20 +353,15 @@ public final class SoftmaxRow {
     if (eps == 0.0 || state != State.FINITE) {
       return nll;
     }
-    // Σ_i w_i ℓ_i, compensated
-    double sum = 0.0;
-    double comp = 0.0;
+    // Σ_i w_i ℓ_i
+    terms.reset();
     for (int i = 0; i < len; i++) {
       double w = options.weight(i);
       if (w != 0.0) {
-        double term = w * -logProbability(i);
-        double s = sum + term;
-        double bt = s - sum;
-        comp += (sum - (s - bt)) + (term - bt);
-        sum = s;
+        terms.add(w * -logProbability(i));
       }
     }
-    return (1.0 - eps) * nll + eps / len * (sum + comp);
+    return (1.0 - eps) * nll + eps / len * terms.value();
   }
 
   /** The row's weight in a weighted mean of cross-entropies: {@code w_label}, 0 if ignored. */
@@ -396,19 +392,14 @@ public final class SoftmaxRow {
       return Double.NaN;
     }
     double eps = options.labelSmoothing();
-    double sum = 0.0;
-    double comp = 0.0;
+    terms.reset();
     for (int i = 0; i < len; i++) {
       double coef = options.weight(i) * smoothed(target[targetOff + i], eps);
       if (coef != 0.0) {
-        double term = coef * -logProbability(i);
-        double s = sum + term;
-        double bt = s - sum;
-        comp += (sum - (s - bt)) + (term - bt);
-        sum = s;
+        terms.add(coef * -logProbability(i));
       }
     }
-    return sum + comp;
+    return terms.value();
   }
 
   private double smoothed(double target, double eps) {

@@ -296,14 +296,14 @@ public final class StableSoftmax {
     checkBatch(values, values == null ? 0 : values.length, offsets, rows, null, 0);
     checkLabels(labels, rows);
     SoftmaxRow row = workspace(workspace);
-    ExpSumAccumulator loss = new ExpSumAccumulator();
-    ExpSumAccumulator weight = new ExpSumAccumulator();
+    CompensatedSum loss = new CompensatedSum();
+    CompensatedSum weight = new CompensatedSum();
     for (int r = 0; r < rows; r++) {
       row.analyze(values, offsets[r], offsets[r + 1] - offsets[r], temperature);
       loss.add(row.crossEntropy(labels[r], options));
       weight.add(row.weight(labels[r], options));
     }
-    return (loss.sum + loss.comp) / (weight.sum + weight.comp);
+    return loss.value() / weight.value();
   }
 
   /** Row {@code r}'s softmax into {@code out[offsets[r] ..]}: {@code out} shares the layout. */

@@ -32,6 +32,10 @@ final class Reference {
   private final int len;
   private final BigDecimal[] z;
   private final BigDecimal[] p;
+  /** exp(z_i), where it counts in s; 1 at k. */
+  private final BigDecimal[] e;
+  private final int k;
+  private final BigDecimal s;
   private final BigDecimal onePlusS;
   private final BigDecimal log1pS;
   private final BigDecimal lse;
@@ -64,26 +68,29 @@ final class Reference {
         secondLargest = z[i];
       }
     }
+    this.k = k;
     p = new BigDecimal[len];
+    e = new BigDecimal[len];
     BigDecimal s = BigDecimal.ZERO;
     if (secondLargest != null) {
       BigDecimal floor = secondLargest.subtract(NEGLIGIBLE_GAP).max(BEYOND_DOUBLE);
       for (int i = 0; i < len; i++) {
         if (i != k && z[i] != null && z[i].compareTo(floor) > 0) {
-          p[i] = BigDecimalMath.exp(z[i], MC); // exp(z_i) for now
-          s = s.add(p[i], MC);
+          e[i] = BigDecimalMath.exp(z[i], MC);
+          s = s.add(e[i], MC);
         }
       }
     }
+    e[k] = BigDecimal.ONE;
+    this.s = s;
     onePlusS = BigDecimal.ONE.add(s); // exact
     log1pS = log1p(s);
     lse = a.divide(t, MC).add(log1pS, MC);
     for (int i = 0; i < len; i++) {
-      if (p[i] != null) {
-        p[i] = p[i].divide(onePlusS, MC);
+      if (e[i] != null) {
+        p[i] = e[i].divide(onePlusS, MC);
       }
     }
-    p[k] = BigDecimal.ONE.divide(onePlusS, MC);
   }
 
   private static BigDecimal log1p(BigDecimal s) {
@@ -120,6 +127,17 @@ final class Reference {
       p[i] = ls.compareTo(ZERO_AS_DOUBLE) < 0 ? BigDecimal.ZERO : BigDecimalMath.exp(ls, MC);
     }
     return p[i];
+  }
+
+  /** {@code 1 - softmax_i}, without the cancellation: {@code (1 + s - exp(z_i)) / (1 + s)}. */
+  BigDecimal complement(int i) {
+    if (i == k) {
+      return s.divide(onePlusS, MC);
+    }
+    if (e[i] == null) {
+      return softmax(i) == null ? BigDecimal.ONE : BigDecimal.ONE.subtract(softmax(i), MC);
+    }
+    return onePlusS.subtract(e[i]).divide(onePlusS, MC);
   }
 
   /** null where the label is masked (the result is +inf). */

@@ -18,15 +18,25 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
-  public double max(double[] x, int off, int len) {
-    return maxRange(x, off, 0, len, Double.NEGATIVE_INFINITY);
+  public void scan(double[] x, int off, int len, PassState state) {
+    state.max = Double.NEGATIVE_INFINITY;
+    state.argmax = -1;
+    scanRange(x, off, 0, len, state);
   }
 
-  static double maxRange(double[] x, int off, int from, int to, double m) {
+  /** Continues a scan over {@code [from, to)}: a later element wins only if larger. */
+  static void scanRange(double[] x, int off, int from, int to, PassState state) {
+    double m = state.max;
+    int k = state.argmax;
     for (int i = from; i < to; i++) {
-      m = Math.max(m, x[off + i]);
+      double v = x[off + i];
+      if (v > m) {
+        m = v;
+        k = i;
+      }
     }
-    return m;
+    state.max = m;
+    state.argmax = k;
   }
 
   @Override
@@ -47,15 +57,16 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
 
   @Override
   public void expSum(double[] x, int off, int len, double a, int k, double t,
-      double[] out, int outOff, ExpSumAccumulator acc) {
+      double[] out, int outOff, PassState acc) {
     expSumRange(x, off, 0, len, a, k, t, out, outOff, acc);
   }
 
   static void expSumRange(double[] x, int off, int from, int to, double a, int k, double t,
-      double[] out, int outOff, ExpSumAccumulator acc) {
+      double[] out, int outOff, PassState acc) {
     boolean scaled = t != 1.0;
     double invT = 1.0 / t;
     double entropy = acc.entropy;
+    double entropyComp = 0.0;
     double sum = acc.sum;
     double comp = acc.comp;
     for (int i = from; i < to; i++) {
@@ -82,7 +93,11 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
         out[outOff + i] = e;
       }
       if (i != k) {
-        entropy = Math.fma(e, -q, entropy);
+        // Kahan: a sequential sum would lose several ulps on long rows
+        double y = Math.fma(e, -q, -entropyComp);
+        double te = entropy + y;
+        entropyComp = (te - entropy) - y;
+        entropy = te;
         // TwoSum: the rounding error of each addition goes to comp
         double s = sum + e;
         double be = s - sum;
@@ -90,7 +105,7 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
         sum = s;
       }
     }
-    acc.entropy = entropy;
+    acc.entropy = entropy - entropyComp;
     acc.sum = sum;
     acc.comp = comp;
   }
@@ -113,6 +128,19 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
     double q = e * rcp;
     double rem = Math.fma(-q, dLo, Math.fma(-q, dHi, e));
     return Math.fma(rem, rcp, q);
+  }
+
+  @Override
+  public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      float[] out, int outOff) {
+    divideRange(e, off, 0, len, dHi, dLo, rcp, out, outOff);
+  }
+
+  static void divideRange(double[] e, int off, int from, int to, double dHi, double dLo,
+      double rcp, float[] out, int outOff) {
+    for (int i = from; i < to; i++) {
+      out[outOff + i] = (float) divideTerm(e[off + i], dHi, dLo, rcp);
+    }
   }
 
   @Override

@@ -16,8 +16,14 @@ interface SoftmaxKernel {
   /** A short name for logs: "scalar" or "simd-512" etc. */
   String name();
 
-  /** {@code max x_i} with {@link Math#max} semantics: NaN if any element is NaN. */
-  double max(double[] x, int off, int len);
+  /**
+   * Sets {@code state.max} to the largest element that is not NaN ({@code -inf} if there is
+   * none) and {@code state.argmax} to the first index holding it (-1 if the maximum is
+   * {@code -inf}). NaN is ignored
+   * here: callers learn of it from {@link #indexOf} or from {@link #expSum}'s sum, which it makes
+   * NaN.
+   */
+  void scan(double[] x, int off, int len, PassState state);
 
   /**
    * The first index {@code i} in {@code [0, len)} with {@code x[off + i] == v}, or where both are
@@ -28,10 +34,10 @@ interface SoftmaxKernel {
   /**
    * Adds {@code e_i = exp(q_i) * (1 + r_i)} over {@code i != k} to {@code acc.sum}/{@code acc.comp}
    * (compensated), and {@code e_i * -q_i} to {@code acc.entropy}. When {@code out} is not null,
-   * stores every {@code e_i} there ({@code e_k = 1}).
+   * stores every {@code e_i} there ({@code e_k = 1}). A NaN element makes the sum NaN.
    */
   void expSum(double[] x, int off, int len, double a, int k, double t,
-      double[] out, int outOff, ExpSumAccumulator acc);
+      double[] out, int outOff, PassState acc);
 
   /**
    * {@code out_i = e_i / (dHi + dLo)}, with {@code rcp = 1 / dHi} given. {@code out} may be
@@ -46,6 +52,10 @@ interface SoftmaxKernel {
 
   /** Widens floats to doubles. */
   void widen(float[] src, int srcOff, int len, double[] dst, int dstOff);
+
+  /** {@link #divide}, rounding the quotients to float. */
+  void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      float[] out, int outOff);
 
   /** Narrows doubles to floats, rounding to nearest. */
   void narrow(double[] src, int srcOff, int len, float[] dst, int dstOff);

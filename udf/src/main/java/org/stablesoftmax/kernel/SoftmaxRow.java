@@ -39,8 +39,8 @@ public final class SoftmaxRow {
   private enum State { EMPTY, ALL_MASKED, NOT_FINITE, FINITE }
 
   private final SoftmaxKernel kernel;
-  private final ExpSumAccumulator acc = new ExpSumAccumulator();
-  private final ExpSumAccumulator probe = new ExpSumAccumulator();
+  private final PassState acc = new PassState();
+  private final PassState probe = new PassState();
   private final CompensatedSum terms = new CompensatedSum();
   private final double[] one = new double[1];
   private double[] widened = new double[0];
@@ -119,8 +119,11 @@ public final class SoftmaxRow {
     Checks.range("out", out.length, outOff, len);
     double[] e = scratch(len);
     run(e, 0);
-    normalize(e, 0);
-    kernel.narrow(e, 0, len, out, outOff);
+    if (state == State.FINITE) {
+      kernel.divide(e, 0, len, dHi, dLo, rcp, out, outOff);
+    } else {
+      java.util.Arrays.fill(out, outOff, outOff + len, Float.NaN);
+    }
     return this;
   }
 
@@ -331,7 +334,8 @@ public final class SoftmaxRow {
       return Double.NaN;
     }
     Checks.label(label, len);
-    return -logProbability(label);
+    // 0 - x rather than -x: a loss of zero is +0.0
+    return 0.0 - logProbability(label);
   }
 
   /**
@@ -671,34 +675,49 @@ public final class SoftmaxRow {
       argmax = -1;
       return;
     }
-    double a = kernel.max(x, off, len);
+    kernel.scan(x, off, len, acc);
+    double a = acc.max;
     max = a;
-    if (Double.isNaN(a) || a == Double.POSITIVE_INFINITY) {
-      state = State.NOT_FINITE;
-      argmax = kernel.indexOf(x, off, len, a);
-      return;
-    }
-    if (a == Double.NEGATIVE_INFINITY) {
-      state = State.ALL_MASKED;
-      argmax = 0;
+    argmax = acc.argmax;
+    if (a == Double.POSITIVE_INFINITY || a == Double.NEGATIVE_INFINITY) {
+      // +inf, all -inf, or only NaN and -inf: NaN counts as largest for argmax
+      int nan = kernel.indexOf(x, off, len, Double.NaN);
+      if (nan >= 0 || a == Double.POSITIVE_INFINITY) {
+        notFinite(nan);
+      } else {
+        state = State.ALL_MASKED;
+        argmax = 0;
+      }
       return;
     }
     state = State.FINITE;
-    argmax = kernel.indexOf(x, off, len, a);
     acc.reset();
     kernel.expSum(x, off, len, a, argmax, t, exps, expsOff, acc);
+    if (Double.isNaN(acc.sum)) {
+      notFinite(kernel.indexOf(x, off, len, Double.NaN));
+      return;
+    }
     // renormalize: |comp| is far below |sum|
     sHi = acc.sum + acc.comp;
     sLo = acc.comp - (sHi - acc.sum);
-    // log1p(sHi + sLo) = log1p(sHi) + sLo / (1 + sHi) to first order
-    lHi = Math.log1p(sHi);
-    lLo = sLo / (1.0 + sHi);
     // TwoSum: dHi + dLo == 1 + s
     dHi = 1.0 + sHi;
     double bs = dHi - 1.0;
     dLo = ((1.0 - (dHi - bs)) + (sHi - bs)) + sLo;
     rcp = 1.0 / dHi;
+    // log1p(s) = log(dHi + dLo) = log(dHi) + dLo / dHi to first order; Math.log is an
+    // intrinsic, twice as fast as log1p, and dLo keeps what 1 + s rounded away
+    lHi = Math.log(dHi);
+    lLo = dLo * rcp;
     entropySum = acc.entropy;
+  }
+
+  private void notFinite(int firstNaN) {
+    state = State.NOT_FINITE;
+    if (firstNaN >= 0) {
+      max = Double.NaN;
+      argmax = firstNaN;
+    }
   }
 
   /** Turns the stored exponentials into probabilities, or NaN for a non-finite row. */

@@ -20,6 +20,8 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   private static final VectorSpecies<Float> F =
       VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final int LANES = D.length();
+  /** 0, 1, 2, ...: each lane's index. */
+  private static final DoubleVector IOTA = DoubleVector.zero(D).addIndex(1);
 
   VectorSoftmaxKernel() {
     if (LANES < 2) {
@@ -37,18 +39,46 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
-  public double max(double[] x, int off, int len) {
-    int bound = D.loopBound(len);
-    double m = Double.NEGATIVE_INFINITY;
+  public void scan(double[] x, int off, int len, PassState state) {
+    // two vectors per step, each with its own maximum: the loop is bound by latency otherwise
+    int bound = D.loopBound(len) & -(2 * LANES);
+    state.max = Double.NEGATIVE_INFINITY;
+    state.argmax = -1;
     if (bound > 0) {
-      DoubleVector mv = DoubleVector.broadcast(D, Double.NEGATIVE_INFINITY);
-      for (int i = 0; i < bound; i += LANES) {
-        mv = mv.max(DoubleVector.fromArray(D, x, off + i));
+      DoubleVector m0 = DoubleVector.broadcast(D, Double.NEGATIVE_INFINITY);
+      DoubleVector m1 = m0;
+      // per lane, the index where its maximum was seen first (as a double: exact below 2^53)
+      DoubleVector k0 = DoubleVector.broadcast(D, -1.0);
+      DoubleVector k1 = k0;
+      DoubleVector index = IOTA;
+      for (int i = 0; i < bound; i += 2 * LANES) {
+        DoubleVector v0 = DoubleVector.fromArray(D, x, off + i);
+        DoubleVector v1 = DoubleVector.fromArray(D, x, off + i + LANES);
+        VectorMask<Double> up0 = v0.compare(VectorOperators.GT, m0);
+        VectorMask<Double> up1 = v1.compare(VectorOperators.GT, m1);
+        m0 = m0.blend(v0, up0);
+        k0 = k0.blend(index, up0);
+        m1 = m1.blend(v1, up1);
+        k1 = k1.blend(index.add(LANES), up1);
+        index = index.add(2 * LANES);
       }
-      m = mv.reduceLanes(VectorOperators.MAX);
+      double[] lanes = state.lanes;
+      m0.intoArray(lanes, 0);
+      m1.intoArray(lanes, LANES);
+      k0.intoArray(lanes, 2 * LANES);
+      k1.intoArray(lanes, 3 * LANES);
+      // the largest lane; among equal ones, the first index
+      for (int j = 0; j < 2 * LANES; j++) {
+        double v = lanes[j];
+        int k = (int) lanes[2 * LANES + j];
+        if (v > state.max || (v == state.max && k >= 0 && k < state.argmax)) {
+          state.max = v;
+          state.argmax = k;
+        }
+      }
     }
     // scalar tail
-    return ScalarSoftmaxKernel.maxRange(x, off, bound, len, m);
+    ScalarSoftmaxKernel.scanRange(x, off, bound, len, state);
   }
 
   @Override
@@ -68,7 +98,7 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
 
   @Override
   public void expSum(double[] x, int off, int len, double a, int k, double t,
-      double[] out, int outOff, ExpSumAccumulator acc) {
+      double[] out, int outOff, PassState acc) {
     int bound = D.loopBound(len);
     if (bound > 0) {
       if (t == 1.0) {
@@ -81,88 +111,119 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     ScalarSoftmaxKernel.expSumRange(x, off, bound, len, a, k, t, out, outOff, acc);
   }
 
+  /**
+   * The vector body of {@link #expSum} at temperature 1.
+   *
+   * <p>{@code e_k} is not left out lane by lane: the vectors are visited in a rotated order that
+   * ends with the one holding {@code k}, so {@code e_k = exp(0) = 1} is the last addition to its
+   * lane, and 1 is subtracted from that lane afterwards, exactly. TwoSum has kept the lane's
+   * earlier, smaller terms and the error of that last addition apart, so nothing is lost.
+   *
+   * <p>Vectors never leave this method, and no vector is merged from two branches: C2 (JDK 17)
+   * boxes such vectors in every iteration.
+   */
   private static void expSumBody(double[] x, int off, int bound, double a, int k,
-      double[] out, int outOff, ExpSumAccumulator acc) {
+      double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
+    // below a - 2^1000, exp(x - a) is 0: raising x = -inf (a masked class) to it keeps every
+    // intermediate finite, so 0 * q below is 0 rather than NaN
+    DoubleVector low = DoubleVector.broadcast(D, a - 0x1p1000);
     DoubleVector zero = DoubleVector.zero(D);
     DoubleVector sum = zero;
     DoubleVector comp = zero;
     DoubleVector entropy = zero;
-    for (int i = 0; i < bound; i += LANES) {
+    DoubleVector entropyComp = zero;
+    int kVector = k < bound ? k - k % LANES : -LANES;
+    int i = kVector + LANES == bound ? 0 : kVector + LANES;
+    for (int n = 0; n < bound; n += LANES) {
       DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
-      // TwoSum: h + l == x - a exactly
-      DoubleVector h = xv.sub(av);
-      DoubleVector bb = h.sub(xv);
-      DoubleVector l = xv.sub(h.sub(bb)).add(negA.sub(bb));
-      // l is NaN only where h is -inf, and exp(h) is 0 there
-      l = zero.blend(l, l.abs().compare(VectorOperators.LE, 1.0));
-      DoubleVector q = h.max(ScalarSoftmaxKernel.EXP_ARG_FLOOR);
+      xv = xv.blend(low, xv.compare(VectorOperators.LT, low));
+      // TwoSum: q + r == x - a exactly
+      DoubleVector q = xv.sub(av);
+      DoubleVector bb = q.sub(xv);
+      DoubleVector r = xv.sub(q.sub(bb)).add(negA.sub(bb));
       DoubleVector e = q.lanewise(VectorOperators.EXP);
-      e = e.fma(l, e);
+      // exp(q + r) = exp(q) (1 + r) to within r^2
+      e = e.fma(r, e);
       if (out != null) {
         e.intoArray(out, outOff + i);
       }
-      if (k >= i && k < i + LANES) {
-        e = e.blend(0.0, VectorMask.fromLong(D, 1L << (k - i)));
-      }
-      entropy = e.fma(q.neg(), entropy);
+      // Kahan: y = e q - c; entropyComp holds -c
+      DoubleVector y = e.fma(q, entropyComp);
+      DoubleVector te = entropy.add(y);
+      entropyComp = y.sub(te.sub(entropy));
+      entropy = te;
       // TwoSum per lane: the rounding error of each addition goes to comp
       DoubleVector s = sum.add(e);
       DoubleVector be = s.sub(sum);
       comp = comp.add(sum.sub(s.sub(be)).add(e.sub(be)));
       sum = s;
+      i += LANES;
+      if (i == bound) {
+        i = 0;
+      }
     }
-    reduce(sum, comp, entropy, acc);
+    // reduce here: a vector passed to another method is boxed in every iteration
+    sum.intoArray(acc.lanes, 0);
+    comp.intoArray(acc.lanes, LANES);
+    acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1,
+        entropy.reduceLanes(VectorOperators.ADD) + entropyComp.reduceLanes(VectorOperators.ADD));
   }
 
+  /** {@link #expSumBody} at any temperature: {@code z = q + r = (h + l) / t}. */
   private static void expSumBodyScaled(double[] x, int off, int bound, double a, int k,
-      double t, double[] out, int outOff, ExpSumAccumulator acc) {
+      double t, double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
     DoubleVector tv = DoubleVector.broadcast(D, t);
     DoubleVector invT = DoubleVector.broadcast(D, 1.0 / t);
+    DoubleVector low = DoubleVector.broadcast(D, a - 0x1p1000);
+    DoubleVector floor = DoubleVector.broadcast(D, ScalarSoftmaxKernel.EXP_ARG_FLOOR);
     DoubleVector zero = DoubleVector.zero(D);
     DoubleVector sum = zero;
     DoubleVector comp = zero;
     DoubleVector entropy = zero;
-    for (int i = 0; i < bound; i += LANES) {
+    DoubleVector entropyComp = zero;
+    int kVector = k < bound ? k - k % LANES : -LANES;
+    int i = kVector + LANES == bound ? 0 : kVector + LANES;
+    for (int n = 0; n < bound; n += LANES) {
       DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
+      xv = xv.blend(low, xv.compare(VectorOperators.LT, low));
       DoubleVector h = xv.sub(av);
       DoubleVector bb = h.sub(xv);
       DoubleVector l = xv.sub(h.sub(bb)).add(negA.sub(bb));
-      // q + r == (h + l) / t: the remainder h - q t is exact
+      // the remainder h - q t is exact
       DoubleVector q = h.mul(invT);
       DoubleVector r = q.neg().fma(tv, h).add(l).mul(invT);
-      r = zero.blend(r, r.abs().compare(VectorOperators.LE, 1.0));
-      q = q.max(ScalarSoftmaxKernel.EXP_ARG_FLOOR);
+      // h / t may still overflow to -inf, making r NaN; exp(q) is 0 there: r = 0, and q is
+      // floored so that e * q is 0 rather than 0 * -inf (a NaN element stays NaN)
+      VectorMask<Double> under = q.compare(VectorOperators.LT, floor);
+      r = r.blend(0.0, under);
+      q = q.blend(floor, under);
       DoubleVector e = q.lanewise(VectorOperators.EXP);
       e = e.fma(r, e);
       if (out != null) {
         e.intoArray(out, outOff + i);
       }
-      if (k >= i && k < i + LANES) {
-        e = e.blend(0.0, VectorMask.fromLong(D, 1L << (k - i)));
-      }
-      entropy = e.fma(q.neg(), entropy);
+      // Kahan: y = e q - c; entropyComp holds -c
+      DoubleVector y = e.fma(q, entropyComp);
+      DoubleVector te = entropy.add(y);
+      entropyComp = y.sub(te.sub(entropy));
+      entropy = te;
       DoubleVector s = sum.add(e);
       DoubleVector be = s.sub(sum);
       comp = comp.add(sum.sub(s.sub(be)).add(e.sub(be)));
       sum = s;
+      i += LANES;
+      if (i == bound) {
+        i = 0;
+      }
     }
-    reduce(sum, comp, entropy, acc);
-  }
-
-  /** Adds the lanes into the accumulator in lane order, so the result is deterministic. */
-  private static void reduce(DoubleVector sum, DoubleVector comp, DoubleVector entropy,
-      ExpSumAccumulator acc) {
-    double[] lanes = acc.lanes;
-    sum.intoArray(lanes, 0);
-    for (int j = 0; j < LANES; j++) {
-      acc.add(lanes[j]);
-    }
-    acc.comp += comp.reduceLanes(VectorOperators.ADD);
-    acc.entropy += entropy.reduceLanes(VectorOperators.ADD);
+    sum.intoArray(acc.lanes, 0);
+    comp.intoArray(acc.lanes, LANES);
+    acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1,
+        entropy.reduceLanes(VectorOperators.ADD) + entropyComp.reduceLanes(VectorOperators.ADD));
   }
 
   @Override
@@ -183,10 +244,27 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
+  public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      float[] out, int outOff) {
+    int bound = D.loopBound(len);
+    DoubleVector negDHi = DoubleVector.broadcast(D, -dHi);
+    DoubleVector negDLo = DoubleVector.broadcast(D, -dLo);
+    DoubleVector rv = DoubleVector.broadcast(D, rcp);
+    for (int i = 0; i < bound; i += LANES) {
+      DoubleVector ev = DoubleVector.fromArray(D, e, off + i);
+      DoubleVector q = ev.mul(rv);
+      DoubleVector rem = q.fma(negDLo, q.fma(negDHi, ev));
+      ((FloatVector) rem.fma(rv, q).convertShape(VectorOperators.D2F, F, 0))
+          .intoArray(out, outOff + i);
+    }
+    // scalar tail
+    ScalarSoftmaxKernel.divideRange(e, off, bound, len, dHi, dLo, rcp, out, outOff);
+  }
+
+  @Override
   public void logSoftmax(double[] x, int off, int len, double a, double t, double lHi,
       double lLo, double[] out, int outOff) {
     int bound = D.loopBound(len);
-    boolean scaled = t != 1.0;
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
     DoubleVector tv = DoubleVector.broadcast(D, t);
@@ -199,12 +277,9 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       DoubleVector h = xv.sub(av);
       DoubleVector bb = h.sub(xv);
       DoubleVector l = xv.sub(h.sub(bb)).add(negA.sub(bb));
-      DoubleVector q = h;
-      DoubleVector r = l;
-      if (scaled) {
-        q = h.mul(invT);
-        r = q.neg().fma(tv, h).add(l).mul(invT);
-      }
+      // with t = 1 this is q = h and r = l exactly; no branch, as merged vectors get boxed
+      DoubleVector q = h.mul(invT);
+      DoubleVector r = q.neg().fma(tv, h).add(l).mul(invT);
       // TwoSum: s + err == q - lHi exactly
       DoubleVector s = q.sub(lh);
       DoubleVector bs = s.sub(q);

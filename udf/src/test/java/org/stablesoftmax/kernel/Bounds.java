@@ -9,7 +9,7 @@ import java.math.BigDecimal;
  * per element, log-softmax and cross-entropy within 2, logsumexp within 2 ulps of
  * {@code max(|lse|, |max logit / T|)}, and no wrong non-finite result. Float outputs are
  * checked in float ulps: computed in double and rounded once, they are within half a float ulp
- * (plus the double result's few double ulps, 2^-26 of a float ulp).
+ * (plus the double result's few double ulps, 2^-26 of a float ulp). Entropy: within 8 ulps.
  */
 final class Bounds {
 
@@ -17,6 +17,8 @@ final class Bounds {
   static final double LOG_SOFTMAX_ULPS = 2.0;
   static final double CROSS_ENTROPY_ULPS = 2.0;
   static final double LOGSUMEXP_ULPS = 2.0;
+  /** Entropy: its numerator sums C products, per SIMD lane without compensation. */
+  static final double ENTROPY_ULPS = 8.0;
   static final double FLOAT_OUTPUT_ULPS = 0.5 + 0x1p-20;
 
   private Bounds() {}
@@ -49,6 +51,12 @@ final class Bounds {
     }
     worstSm.assertAtMost(where + ": softmax", SOFTMAX_ULPS);
     worstLs.assertAtMost(where + ": log_softmax", LOG_SOFTMAX_ULPS);
+    BigDecimal exactH = ref.entropy();
+    if (exactH.doubleValue() >= 0x1p-900) { // below, made of subnormal probabilities
+      assertThat(Reference.ulps(row.entropy(), exactH))
+          .as("%s: entropy %s, exact %s", where, row.entropy(), exactH)
+          .isLessThanOrEqualTo(ENTROPY_ULPS);
+    }
   }
 
   /** Checks every output of one float row (its values exactly as doubles in {@code ref}). */

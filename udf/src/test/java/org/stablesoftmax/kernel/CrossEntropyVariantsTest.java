@@ -257,7 +257,7 @@ class CrossEntropyVariantsTest {
         double ulps = Reference.ulps(h, exact);
         worst = Math.max(worst, ulps);
         assertThat(ulps).as("%s on %s: %s, exact %s", kernel.name(), c, h, exact)
-            .isLessThanOrEqualTo(4.0);
+            .isLessThanOrEqualTo(Bounds.ENTROPY_ULPS);
       }
     }
     assertThat(worst).isGreaterThan(0.0);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmarks, measured side by side in one run. Not part of the tests.
+#   scripts/bench.sh kernel [extra JMH options]   kernel ns/element, SIMD vs scalar vs baselines
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what="${1:-}"
+shift || true
+
+case "$what" in
+  kernel) ;;
+  *)
+    echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
+    exit 2
+    ;;
+esac
+
+out="target/bench"
+mkdir -p "$out"
+mvn -B -q -DskipTests test-compile </dev/null
+mvn -B -q -pl udf dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$PWD/$out/classpath.txt" </dev/null
+cp="udf/target/test-classes:udf/target/classes:$(cat "$out/classpath.txt")"
+# JMH_OPTS overrides the iteration settings; extra arguments (e.g. -p size=128) go to JMH
+read -r -a opts <<< "${JMH_OPTS:--wi 3 -w 500ms -i 5 -r 500ms -f 1}"
+jmh() {
+  java --add-modules jdk.incubator.vector -cp "$cp" org.openjdk.jmh.Main "${opts[@]}" "$@"
+}
+
+echo "JVM: $(java -version 2>&1 | head -n 1); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+jmh 'KernelBenchmark\.(softmax|logSoftmax|crossEntropy)$' -rf csv -rff "$out/kernel.csv" "$@"
+# the baselines do not depend on the path
+jmh 'KernelBenchmark\.(bareExp|naiveSoftmax)$' -p path=simd -rf csv -rff "$out/baseline.csv" "$@"
+
+# ns per operation -> ns per element, one line per size and input type
+{
+  printf '\nns per element (lower is better); ratios from the same run\n\n'
+  printf '| C | input | softmax SIMD | softmax scalar | log-softmax SIMD | log-softmax scalar | cross-entropy SIMD | cross-entropy scalar | bare EXP pass | naive 3-pass | SIMD softmax / bare EXP | scalar / SIMD softmax |\n'
+  printf '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+  awk -F, '
+    FNR == 1 { next }
+    {
+      gsub(/"/, "")
+      n = split($1, parts, ".")
+      bench = parts[n]
+      # Benchmark,Mode,Threads,Samples,Score,Score Error,Unit,Param: dtype,Param: path,Param: size
+      key = $10 " " $8
+      ns[key, bench, $9] = $5 / $10
+      keys[key] = 1
+    }
+    END {
+      for (k in keys) {
+        split(k, ct, " ")
+        if (!((k, "softmax", "simd") in ns) || !((k, "bareExp", "simd") in ns)) continue
+        printf "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f |\n", ct[1], ct[2],
+          ns[k, "softmax", "simd"], ns[k, "softmax", "scalar"],
+          ns[k, "logSoftmax", "simd"], ns[k, "logSoftmax", "scalar"],
+          ns[k, "crossEntropy", "simd"], ns[k, "crossEntropy", "scalar"],
+          ns[k, "bareExp", "simd"], ns[k, "naiveSoftmax", "simd"],
+          ns[k, "softmax", "simd"] / ns[k, "bareExp", "simd"],
+          ns[k, "softmax", "scalar"] / ns[k, "softmax", "simd"]
+      }
+    }' "$out/kernel.csv" "$out/baseline.csv" | sort -t'|' -k2,2n -k3,3
+} | tee "$out/kernel-table.md"

@@ -1,0 +1,49 @@
+package org.stablesoftmax.kernel;
+
+/**
+ * What the kernel's passes over a row leave behind: the maximum and its index from
+ * {@link SoftmaxKernel#scan}, the running sums of {@link SoftmaxKernel#expSum}. One per
+ * {@link SoftmaxRow}, reused.
+ */
+final class PassState extends CompensatedSum {
+  /** The largest non-NaN element, and the first index holding it (see {@link SoftmaxKernel#scan}). */
+  double max;
+  int argmax;
+  /** Sum of {@code e_i * -q_i}: the entropy's numerator. */
+  double entropy;
+  /** Room for one vector's lanes, for the SIMD reduction. */
+  final double[] lanes = new double[64];
+
+  /**
+   * Adds a vector loop's partial sums: per lane, the sum in {@code lanes[0 .. n)} and its
+   * compensation in {@code lanes[n .. 2n)}; {@code laneEntropy} is the lanes' sum of
+   * {@code e * q} (the negated entropy numerator). Lane {@code kLane}, if not -1, holds
+   * {@code e_k = 1} as its last addition: 1 is taken off it, exactly, as its sum is at least 1.
+   * The lanes are added pairwise in a fixed tree, so the result is deterministic.
+   */
+  void addLanes(int n, int kLane, double laneEntropy) {
+    if (kLane >= 0) {
+      lanes[kLane] -= 1.0;
+    }
+    // pairwise TwoSum: (sum, comp) of lane j+w into lane j
+    for (int w = 1; w < n; w *= 2) {
+      for (int j = 0; j + w < n; j += 2 * w) {
+        double a = lanes[j];
+        double b = lanes[j + w];
+        double s = a + b;
+        double bb = s - a;
+        lanes[n + j] += lanes[n + j + w] + ((a - (s - bb)) + (b - bb));
+        lanes[j] = s;
+      }
+    }
+    add(lanes[0]);
+    comp += lanes[n];
+    entropy -= laneEntropy;
+  }
+
+  @Override
+  void reset() {
+    super.reset();
+    entropy = 0.0;
+  }
+}

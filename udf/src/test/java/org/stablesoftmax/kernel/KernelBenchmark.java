@@ -1,0 +1,147 @@
+package org.stablesoftmax.kernel;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The kernel's speed: one row of {@code size} logits per operation, for softmax, log-softmax
+ * and cross-entropy, on the SIMD and the scalar path, double and float input; beside two
+ * baselines over the same data: a bare Vector API EXP pass (the exponentials the kernel must
+ * compute, in double, stored) and a naive three-pass softmax with {@link Math#exp}. Run by
+ * {@code scripts/bench.sh kernel}, which divides by the size (ns per element); not by the tests.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx2g"})
+@State(Scope.Thread)
+public class KernelBenchmark {
+
+  private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+
+  @Param({"10", "128", "1000", "32768", "131072"})
+  public int size;
+
+  @Param({"double", "float"})
+  public String dtype;
+
+  @Param({"simd", "scalar"})
+  public String path;
+
+  private double[] x;
+  private float[] xf;
+  private double[] out;
+  private float[] outF;
+  private double[] widened;
+  private SoftmaxRow row;
+  private int label;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    SplittableRandom rng = new SplittableRandom(size);
+    x = new double[size];
+    xf = new float[size];
+    for (int i = 0; i < size; i++) {
+      // logits of a trained classifier: spread over a few units, one class well ahead
+      x[i] = 3.0 * (rng.nextDouble() + rng.nextDouble() + rng.nextDouble() - 1.5);
+      xf[i] = (float) x[i];
+    }
+    out = new double[size];
+    outF = new float[size];
+    widened = new double[size];
+    row = new SoftmaxRow("simd".equals(path) ? Kernels.SIMD : Kernels.SCALAR);
+    label = size / 3;
+  }
+
+  @Benchmark
+  public Object softmax() {
+    if ("float".equals(dtype)) {
+      row.softmax(xf, 0, size, 1.0, outF, 0);
+      return outF;
+    }
+    row.softmax(x, 0, size, 1.0, out, 0);
+    return out;
+  }
+
+  @Benchmark
+  public Object logSoftmax() {
+    if ("float".equals(dtype)) {
+      row.logSoftmax(xf, 0, size, 1.0, outF, 0);
+      return outF;
+    }
+    row.logSoftmax(x, 0, size, 1.0, out, 0);
+    return out;
+  }
+
+  @Benchmark
+  public double crossEntropy() {
+    if ("float".equals(dtype)) {
+      return row.analyze(xf, 0, size, 1.0).crossEntropy(label);
+    }
+    return row.analyze(x, 0, size, 1.0).crossEntropy(label);
+  }
+
+  /** Baseline: exp of every logit in double with the Vector API, stored; float input widened. */
+  @Benchmark
+  public double[] bareExp() {
+    double[] src = x;
+    if ("float".equals(dtype)) {
+      Kernels.SIMD.widen(xf, 0, size, widened, 0);
+      src = widened;
+    }
+    int bound = D.loopBound(size);
+    int i = 0;
+    for (; i < bound; i += D.length()) {
+      DoubleVector.fromArray(D, src, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+    }
+    for (; i < size; i++) {
+      out[i] = Math.exp(src[i]);
+    }
+    return out;
+  }
+
+  /** Baseline: the naive three passes, max, sum of Math.exp, divide, in the input's type. */
+  @Benchmark
+  public Object naiveSoftmax() {
+    if ("float".equals(dtype)) {
+      float m = Float.NEGATIVE_INFINITY;
+      for (int i = 0; i < size; i++) {
+        m = Math.max(m, xf[i]);
+      }
+      float s = 0f;
+      for (int i = 0; i < size; i++) {
+        outF[i] = (float) Math.exp(xf[i] - m);
+        s += outF[i];
+      }
+      for (int i = 0; i < size; i++) {
+        outF[i] /= s;
+      }
+      return outF;
+    }
+    double m = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < size; i++) {
+      m = Math.max(m, x[i]);
+    }
+    double s = 0.0;
+    for (int i = 0; i < size; i++) {
+      out[i] = Math.exp(x[i] - m);
+      s += out[i];
+    }
+    for (int i = 0; i < size; i++) {
+      out[i] /= s;
+    }
+    return out;
+  }
+}

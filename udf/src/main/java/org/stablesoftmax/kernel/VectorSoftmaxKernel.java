@@ -20,8 +20,6 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   private static final VectorSpecies<Float> F =
       VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final int LANES = D.length();
-  /** 0, 1, 2, ...: each lane's index. */
-  private static final DoubleVector IOTA = DoubleVector.zero(D).addIndex(1);
 
   VectorSoftmaxKernel() {
     if (LANES < 2) {
@@ -47,20 +45,18 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     if (bound > 0) {
       DoubleVector m0 = DoubleVector.broadcast(D, Double.NEGATIVE_INFINITY);
       DoubleVector m1 = m0;
-      // per lane, the index where its maximum was seen first (as a double: exact below 2^53)
+      // per lane, the start of the vector where its maximum was first seen: the index is that
+      // plus the lane (kept as a double, exact below 2^53; a loop-carried index vector built by
+      // addIndex would be boxed in every iteration)
       DoubleVector k0 = DoubleVector.broadcast(D, -1.0);
       DoubleVector k1 = k0;
-      DoubleVector index = IOTA;
       for (int i = 0; i < bound; i += 2 * LANES) {
         DoubleVector v0 = DoubleVector.fromArray(D, x, off + i);
         DoubleVector v1 = DoubleVector.fromArray(D, x, off + i + LANES);
-        VectorMask<Double> up0 = v0.compare(VectorOperators.GT, m0);
-        VectorMask<Double> up1 = v1.compare(VectorOperators.GT, m1);
-        m0 = m0.blend(v0, up0);
-        k0 = k0.blend(index, up0);
-        m1 = m1.blend(v1, up1);
-        k1 = k1.blend(index.add(LANES), up1);
-        index = index.add(2 * LANES);
+        k0 = k0.blend(i, v0.compare(VectorOperators.GT, m0));
+        m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+        k1 = k1.blend(i + LANES, v1.compare(VectorOperators.GT, m1));
+        m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
       }
       double[] lanes = state.lanes;
       m0.intoArray(lanes, 0);
@@ -70,8 +66,9 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       // the largest lane; among equal ones, the first index
       for (int j = 0; j < 2 * LANES; j++) {
         double v = lanes[j];
-        int k = (int) lanes[2 * LANES + j];
-        if (v > state.max || (v == state.max && k >= 0 && k < state.argmax)) {
+        int start = (int) lanes[2 * LANES + j];
+        int k = start + j % LANES;
+        if (start >= 0 && (v > state.max || (v == state.max && k < state.argmax))) {
           state.max = v;
           state.argmax = k;
         }
@@ -99,12 +96,16 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   @Override
   public void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc) {
-    int bound = D.loopBound(len);
+    // below low, exp((x - a) / t) is 0: raising x = -inf to low keeps every intermediate
+    // finite, so that 0 * q is 0 rather than NaN (a NaN element stays NaN). Where low
+    // overflows (a within 2^1000 of -Double.MAX_VALUE), the scalar loop takes the whole row.
+    double low = a - Math.min(t, 1.0) * 0x1p1000;
+    int bound = low == Double.NEGATIVE_INFINITY ? 0 : D.loopBound(len);
     if (bound > 0) {
       if (t == 1.0) {
-        expSumBody(x, off, bound, a, k, out, outOff, acc);
+        expSumBody(x, off, bound, a, k, low, out, outOff, acc);
       } else {
-        expSumBodyScaled(x, off, bound, a, k, t, out, outOff, acc);
+        expSumBodyScaled(x, off, bound, a, k, t, low, out, outOff, acc);
       }
     }
     // scalar tail
@@ -122,13 +123,11 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
    * <p>Vectors never leave this method, and no vector is merged from two branches: C2 (JDK 17)
    * boxes such vectors in every iteration.
    */
-  private static void expSumBody(double[] x, int off, int bound, double a, int k,
+  private static void expSumBody(double[] x, int off, int bound, double a, int k, double low,
       double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
-    // below a - 2^1000, exp(x - a) is 0: raising x = -inf (a masked class) to it keeps every
-    // intermediate finite, so 0 * q below is 0 rather than NaN
-    DoubleVector low = DoubleVector.broadcast(D, a - 0x1p1000);
+    DoubleVector lowV = DoubleVector.broadcast(D, low);
     DoubleVector zero = DoubleVector.zero(D);
     DoubleVector sum = zero;
     DoubleVector comp = zero;
@@ -138,7 +137,7 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
     for (int n = 0; n < bound; n += LANES) {
       DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
-      xv = xv.blend(low, xv.compare(VectorOperators.LT, low));
+      xv = xv.blend(lowV, xv.compare(VectorOperators.LT, lowV));
       // TwoSum: q + r == x - a exactly
       DoubleVector q = xv.sub(av);
       DoubleVector bb = q.sub(xv);
@@ -173,13 +172,12 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
 
   /** {@link #expSumBody} at any temperature: {@code z = q + r = (h + l) / t}. */
   private static void expSumBodyScaled(double[] x, int off, int bound, double a, int k,
-      double t, double[] out, int outOff, PassState acc) {
+      double t, double low, double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
-    DoubleVector tv = DoubleVector.broadcast(D, t);
+    DoubleVector negT = DoubleVector.broadcast(D, -t);
     DoubleVector invT = DoubleVector.broadcast(D, 1.0 / t);
-    DoubleVector low = DoubleVector.broadcast(D, a - 0x1p1000);
-    DoubleVector floor = DoubleVector.broadcast(D, ScalarSoftmaxKernel.EXP_ARG_FLOOR);
+    DoubleVector lowV = DoubleVector.broadcast(D, low);
     DoubleVector zero = DoubleVector.zero(D);
     DoubleVector sum = zero;
     DoubleVector comp = zero;
@@ -189,18 +187,13 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
     for (int n = 0; n < bound; n += LANES) {
       DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
-      xv = xv.blend(low, xv.compare(VectorOperators.LT, low));
+      xv = xv.blend(lowV, xv.compare(VectorOperators.LT, lowV));
       DoubleVector h = xv.sub(av);
       DoubleVector bb = h.sub(xv);
       DoubleVector l = xv.sub(h.sub(bb)).add(negA.sub(bb));
       // the remainder h - q t is exact
       DoubleVector q = h.mul(invT);
-      DoubleVector r = q.neg().fma(tv, h).add(l).mul(invT);
-      // h / t may still overflow to -inf, making r NaN; exp(q) is 0 there: r = 0, and q is
-      // floored so that e * q is 0 rather than 0 * -inf (a NaN element stays NaN)
-      VectorMask<Double> under = q.compare(VectorOperators.LT, floor);
-      r = r.blend(0.0, under);
-      q = q.blend(floor, under);
+      DoubleVector r = q.fma(negT, h).add(l).mul(invT);
       DoubleVector e = q.lanewise(VectorOperators.EXP);
       e = e.fma(r, e);
       if (out != null) {

@@ -134,6 +134,12 @@ final class Rows {
         new double[] {Double.MAX_VALUE, -Double.MAX_VALUE}, 1, 1.0));
     cases.add(new Case("[-DBL_MAX x2]",
         new double[] {-Double.MAX_VALUE, -Double.MAX_VALUE}, 0, 1.0));
+    double[] nearMinusMax = new double[40];
+    for (int i = 0; i < nearMinusMax.length; i++) {
+      nearMinusMax[i] = i % 3 == 0 ? Double.NEGATIVE_INFINITY : -Double.MAX_VALUE + i * 0x1p975;
+    }
+    cases.add(new Case("near -DBL_MAX, masked", nearMinusMax, 5, 1.0));
+    cases.add(new Case("near -DBL_MAX, masked, T=3", nearMinusMax, 5, 3.0));
     cases.add(new Case("single", new double[] {3.25}, 0, 1.0));
     cases.add(new Case("single tiny T", new double[] {-7e200}, 0, 1e-3));
     cases.add(new Case("subnormals", new double[] {Double.MIN_VALUE, -Double.MIN_VALUE, 0.0},

@@ -20,6 +20,8 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   private static final VectorSpecies<Float> F =
       VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
   private static final int LANES = D.length();
+  /** 0, 1, 2, ...: each lane's index (not for loop-carried vectors: those it would box). */
+  private static final DoubleVector IOTA = DoubleVector.zero(D).addIndex(1);
 
   VectorSoftmaxKernel() {
     if (LANES < 2) {
@@ -58,20 +60,15 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
         k1 = k1.blend(i + LANES, v1.compare(VectorOperators.GT, m1));
         m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
       }
-      double[] lanes = state.lanes;
-      m0.intoArray(lanes, 0);
-      m1.intoArray(lanes, LANES);
-      k0.intoArray(lanes, 2 * LANES);
-      k1.intoArray(lanes, 3 * LANES);
-      // the largest lane; among equal ones, the first index
-      for (int j = 0; j < 2 * LANES; j++) {
-        double v = lanes[j];
-        int start = (int) lanes[2 * LANES + j];
-        int k = start + j % LANES;
-        if (start >= 0 && (v > state.max || (v == state.max && k < state.argmax))) {
-          state.max = v;
-          state.argmax = k;
-        }
+      // the largest lane; among lanes that hold it, the first index
+      double m = m0.max(m1).reduceLanes(VectorOperators.MAX);
+      if (m > Double.NEGATIVE_INFINITY) {
+        DoubleVector first0 = k0.add(IOTA)
+            .blend(Double.POSITIVE_INFINITY, m0.compare(VectorOperators.NE, m));
+        DoubleVector first1 = k1.add(IOTA)
+            .blend(Double.POSITIVE_INFINITY, m1.compare(VectorOperators.NE, m));
+        state.max = m;
+        state.argmax = (int) first0.min(first1).reduceLanes(VectorOperators.MIN);
       }
     }
     // scalar tail
@@ -132,7 +129,6 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     DoubleVector sum = zero;
     DoubleVector comp = zero;
     DoubleVector entropy = zero;
-    DoubleVector entropyComp = zero;
     int kVector = k < bound ? k - k % LANES : -LANES;
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
     for (int n = 0; n < bound; n += LANES) {
@@ -148,11 +144,7 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       if (out != null) {
         e.intoArray(out, outOff + i);
       }
-      // Kahan: y = e q - c; entropyComp holds -c
-      DoubleVector y = e.fma(q, entropyComp);
-      DoubleVector te = entropy.add(y);
-      entropyComp = y.sub(te.sub(entropy));
-      entropy = te;
+      entropy = e.fma(q, entropy);
       // TwoSum per lane: the rounding error of each addition goes to comp
       DoubleVector s = sum.add(e);
       DoubleVector be = s.sub(sum);
@@ -167,7 +159,7 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     sum.intoArray(acc.lanes, 0);
     comp.intoArray(acc.lanes, LANES);
     acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1,
-        entropy.reduceLanes(VectorOperators.ADD) + entropyComp.reduceLanes(VectorOperators.ADD));
+        entropy.reduceLanes(VectorOperators.ADD));
   }
 
   /** {@link #expSumBody} at any temperature: {@code z = q + r = (h + l) / t}. */
@@ -182,7 +174,6 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     DoubleVector sum = zero;
     DoubleVector comp = zero;
     DoubleVector entropy = zero;
-    DoubleVector entropyComp = zero;
     int kVector = k < bound ? k - k % LANES : -LANES;
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
     for (int n = 0; n < bound; n += LANES) {
@@ -199,11 +190,7 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       if (out != null) {
         e.intoArray(out, outOff + i);
       }
-      // Kahan: y = e q - c; entropyComp holds -c
-      DoubleVector y = e.fma(q, entropyComp);
-      DoubleVector te = entropy.add(y);
-      entropyComp = y.sub(te.sub(entropy));
-      entropy = te;
+      entropy = e.fma(q, entropy);
       DoubleVector s = sum.add(e);
       DoubleVector be = s.sub(sum);
       comp = comp.add(sum.sub(s.sub(be)).add(e.sub(be)));
@@ -216,7 +203,7 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     sum.intoArray(acc.lanes, 0);
     comp.intoArray(acc.lanes, LANES);
     acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1,
-        entropy.reduceLanes(VectorOperators.ADD) + entropyComp.reduceLanes(VectorOperators.ADD));
+        entropy.reduceLanes(VectorOperators.ADD));
   }
 
   @Override

@@ -17,8 +17,8 @@ esac
 
 out="target/bench"
 mkdir -p "$out"
-mvn -B -q -DskipTests test-compile </dev/null
-mvn -B -q -pl udf dependency:build-classpath -Dmdep.includeScope=test \
+mvn -B -q -Dstyle.color=never -DskipTests test-compile </dev/null
+mvn -B -q -Dstyle.color=never -pl udf dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$PWD/$out/classpath.txt" </dev/null
 cp="udf/target/test-classes:udf/target/classes:$(cat "$out/classpath.txt")"
 # JMH_OPTS overrides the iteration settings; extra arguments (e.g. -p size=128) go to JMH
@@ -41,6 +41,7 @@ jmh 'KernelBenchmark\.(bareExp|naiveSoftmax)$' -p path=simd -rf csv -rff "$out/b
     FNR == 1 { next }
     {
       gsub(/"/, "")
+      sub(/\r$/, "")
       n = split($1, parts, ".")
       bench = parts[n]
       # Benchmark,Mode,Threads,Samples,Score,Score Error,Unit,Param: dtype,Param: path,Param: size

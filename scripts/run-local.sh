@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # build (incremental; the first run downloads dependencies from Maven Central)
-mvn -B -q -DskipTests package </dev/null
+mvn -B -q -Dstyle.color=never -DskipTests package </dev/null
 
 version=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)
 classpath="job/target/stablesoftmax-job-${version}.jar:udf/target/stablesoftmax-udf-${version}.jar"

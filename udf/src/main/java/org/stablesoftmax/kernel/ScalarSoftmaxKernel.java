@@ -56,8 +56,9 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
-  public void expSum(double[] x, int off, int len, double a, int k, double t,
+  public void expSum(double[] x, int off, int len, double a, int k, double t, boolean guarded,
       double[] out, int outOff, PassState acc) {
+    // always guarded
     expSumRange(x, off, 0, len, a, k, t, out, outOff, acc);
   }
 

@@ -55,10 +55,12 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       for (int i = 0; i < bound; i += 2 * LANES) {
         DoubleVector v0 = DoubleVector.fromArray(D, x, off + i);
         DoubleVector v1 = DoubleVector.fromArray(D, x, off + i + LANES);
-        k0 = k0.blend(i, v0.compare(VectorOperators.GT, m0));
-        m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
-        k1 = k1.blend(i + LANES, v1.compare(VectorOperators.GT, m1));
-        m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+        VectorMask<Double> up0 = v0.compare(VectorOperators.GT, m0);
+        VectorMask<Double> up1 = v1.compare(VectorOperators.GT, m1);
+        k0 = k0.blend(i, up0);
+        m0 = m0.blend(v0, up0);
+        k1 = k1.blend(i + LANES, up1);
+        m1 = m1.blend(v1, up1);
       }
       // the largest lane; among lanes that hold it, the first index
       double m = m0.max(m1).reduceLanes(VectorOperators.MAX);
@@ -91,18 +93,19 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
-  public void expSum(double[] x, int off, int len, double a, int k, double t,
+  public void expSum(double[] x, int off, int len, double a, int k, double t, boolean guarded,
       double[] out, int outOff, PassState acc) {
-    // below low, exp((x - a) / t) is 0: raising x = -inf to low keeps every intermediate
-    // finite, so that 0 * q is 0 rather than NaN (a NaN element stays NaN). Where low
-    // overflows (a within 2^1000 of -Double.MAX_VALUE), the scalar loop takes the whole row.
+    // below low, exp((x - a) / t) is 0: the guarded body raises x = -inf to low, which keeps
+    // every intermediate finite, so that 0 * q is 0 rather than NaN (a NaN element stays NaN).
+    // Where low overflows (a within 2^1000 of -Double.MAX_VALUE), the scalar loop takes the row.
     double low = a - Math.min(t, 1.0) * 0x1p1000;
     int bound = low == Double.NEGATIVE_INFINITY ? 0 : D.loopBound(len);
     if (bound > 0) {
-      if (t == 1.0) {
-        expSumBody(x, off, bound, a, k, low, out, outOff, acc);
+      if (t == 1.0 && !guarded) {
+        expSumBody(x, off, bound, a, k, out, outOff, acc);
       } else {
-        expSumBodyScaled(x, off, bound, a, k, t, low, out, outOff, acc);
+        // at t = 1 this gives the same bits as expSumBody: q = h and r = l exactly
+        expSumBodyGuarded(x, off, bound, a, k, t, low, out, outOff, acc);
       }
     }
     // scalar tail
@@ -120,11 +123,10 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
    * <p>Vectors never leave this method, and no vector is merged from two branches: C2 (JDK 17)
    * boxes such vectors in every iteration.
    */
-  private static void expSumBody(double[] x, int off, int bound, double a, int k, double low,
+  private static void expSumBody(double[] x, int off, int bound, double a, int k,
       double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
-    DoubleVector lowV = DoubleVector.broadcast(D, low);
     DoubleVector zero = DoubleVector.zero(D);
     DoubleVector sum = zero;
     DoubleVector comp = zero;
@@ -133,8 +135,8 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
     for (int n = 0; n < bound; n += LANES) {
       DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
-      xv = xv.blend(lowV, xv.compare(VectorOperators.LT, lowV));
-      // TwoSum: q + r == x - a exactly
+      // TwoSum: q + r == x - a exactly (a -inf element, or an x - a that overflows, makes r and
+      // so the sum NaN: the caller then runs the guarded body)
       DoubleVector q = xv.sub(av);
       DoubleVector bb = q.sub(xv);
       DoubleVector r = xv.sub(q.sub(bb)).add(negA.sub(bb));
@@ -162,8 +164,11 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
         entropy.reduceLanes(VectorOperators.ADD));
   }
 
-  /** {@link #expSumBody} at any temperature: {@code z = q + r = (h + l) / t}. */
-  private static void expSumBodyScaled(double[] x, int off, int bound, double a, int k,
+  /**
+   * {@link #expSumBody} at any temperature, {@code z = q + r = (h + l) / t}, and safe with
+   * {@code -inf} elements: each x is raised to at least {@code low}.
+   */
+  private static void expSumBodyGuarded(double[] x, int off, int bound, double a, int k,
       double t, double low, double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);

@@ -14,9 +14,11 @@ class ReadmeExamplesTest {
   @Test
   void wholeArrays() {
     double[] p = StableSoftmax.softmax(new double[] {1000, 1001, 1002});
-    assertThat(p).containsExactly(0.09003057317038046, 0.24472847105479767, 0.6652409557748219);
-    assertThat(StableSoftmax.logSumExp(new double[] {1000, 1001, 1002}))
-        .isEqualTo(1002.4076059644444);
+    assertWithin(p[0], "0.090030573170380457998022101484491797867930864911467", 4);
+    assertWithin(p[1], "0.24472847105479765247295961834076279719930007483796", 4);
+    assertWithin(p[2], "0.66524095577482188952901828017474540493276906025054", 4);
+    assertWithin(StableSoftmax.logSumExp(new double[] {1000, 1001, 1002}),
+        "1002.4076059644443803044829199045450704514729471083", 2);
     assertThat(StableSoftmax.crossEntropy(new double[] {1000, 1, -1000}, 2)).isEqualTo(2000.0);
     assertThat(StableSoftmax.logSoftmax(new float[] {38, 20, 40, 39}, 100.0))
         .containsExactly(-1.3520967f, -1.5320966f, -1.3320967f, -1.3420967f);

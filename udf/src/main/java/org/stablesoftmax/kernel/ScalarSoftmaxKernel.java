@@ -56,9 +56,8 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
-  public void expSum(double[] x, int off, int len, double a, int k, double t, boolean guarded,
+  public void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc) {
-    // always guarded
     expSumRange(x, off, 0, len, a, k, t, out, outOff, acc);
   }
 
@@ -87,7 +86,7 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
         r = 0.0;
       }
       q = Math.max(q, EXP_ARG_FLOOR);
-      double e = Math.exp(q);
+      double e = Exp.exp(q);
       // exp(q + r) = exp(q) * (1 + r) to within r^2
       e = Math.fma(e, r, e);
       if (out != null) {

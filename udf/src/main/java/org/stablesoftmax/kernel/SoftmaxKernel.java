@@ -35,12 +35,8 @@ interface SoftmaxKernel {
    * Adds {@code e_i = exp(q_i) * (1 + r_i)} over {@code i != k} to {@code acc.sum}/{@code acc.comp}
    * (compensated), and {@code e_i * -q_i} to {@code acc.entropy}. When {@code out} is not null,
    * stores every {@code e_i} there ({@code e_k = 1}). A NaN element makes the sum NaN.
-   *
-   * <p>Unless {@code guarded}, an implementation may also return a NaN sum for a row with a
-   * {@code -inf} element (or an {@code x_i - a} that overflows), saving work on every other
-   * row; the caller then runs it again guarded. Guarded or not, a row gets the same bits.
    */
-  void expSum(double[] x, int off, int len, double a, int k, double t, boolean guarded,
+  void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc);
 
   /**

@@ -38,13 +38,8 @@ public final class SoftmaxRow {
 
   private enum State { EMPTY, ALL_MASKED, NOT_FINITE, FINITE }
 
-  /** After a masked row, how many rows take the guarded exp pass before trying without. */
-  private static final int GUARDED_ROWS = 64;
-
   private final SoftmaxKernel kernel;
   private final PassState acc = new PassState();
-  /** Rows left to run guarded (see {@link SoftmaxKernel#expSum}). */
-  private int guardedRows;
   private final PassState probe = new PassState();
   private final CompensatedSum terms = new CompensatedSum();
   private final double[] one = new double[1];
@@ -696,17 +691,8 @@ public final class SoftmaxRow {
       return;
     }
     state = State.FINITE;
-    // the unguarded pass is faster but gives NaN on a masked row: then the row runs again
-    // guarded, and so do the next GUARDED_ROWS rows, as masked rows tend to come together
-    boolean guarded = guardedRows > 0;
-    guardedRows = Math.max(0, guardedRows - 1);
     acc.reset();
-    kernel.expSum(x, off, len, a, argmax, t, guarded, exps, expsOff, acc);
-    if (Double.isNaN(acc.sum) && !guarded) {
-      guardedRows = GUARDED_ROWS;
-      acc.reset();
-      kernel.expSum(x, off, len, a, argmax, t, true, exps, expsOff, acc);
-    }
+    kernel.expSum(x, off, len, a, argmax, t, exps, expsOff, acc);
     if (Double.isNaN(acc.sum)) {
       notFinite(kernel.indexOf(x, off, len, Double.NaN));
       return;

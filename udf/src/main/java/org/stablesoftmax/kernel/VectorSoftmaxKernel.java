@@ -93,95 +93,59 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
-  public void expSum(double[] x, int off, int len, double a, int k, double t, boolean guarded,
+  public void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc) {
-    // below low, exp((x - a) / t) is 0: the guarded body raises x = -inf to low, which keeps
-    // every intermediate finite, so that 0 * q is 0 rather than NaN (a NaN element stays NaN).
-    // Where low overflows (a within 2^1000 of -Double.MAX_VALUE), the scalar loop takes the row.
+    // below low, exp((x - a) / t) is 0: raising x = -inf to low keeps every intermediate finite,
+    // so that 0 * q is 0 rather than NaN (a NaN element stays NaN). Where low overflows (a within
+    // 2^1000 of -Double.MAX_VALUE), the scalar loop takes the whole row.
     double low = a - Math.min(t, 1.0) * 0x1p1000;
     int bound = low == Double.NEGATIVE_INFINITY ? 0 : D.loopBound(len);
     if (bound > 0) {
-      if (t == 1.0 && !guarded) {
-        expSumBody(x, off, bound, a, k, out, outOff, acc);
-      } else {
-        // at t = 1 this gives the same bits as expSumBody: q = h and r = l exactly
-        expSumBodyGuarded(x, off, bound, a, k, t, low, out, outOff, acc);
-      }
+      expSumBody(x, off, bound, a, k, t, low, out, outOff, acc);
     }
     // scalar tail
     ScalarSoftmaxKernel.expSumRange(x, off, bound, len, a, k, t, out, outOff, acc);
   }
 
   /**
-   * The vector body of {@link #expSum} at temperature 1.
+   * The vector body of {@link #expSum}: {@code z = q + r = (h + l) / t}, with {@code h + l = x - a}
+   * exactly; at {@code t = 1}, {@code q = h} and {@code r = l} exactly.
    *
    * <p>{@code e_k} is not left out lane by lane: the vectors are visited in a rotated order that
    * ends with the one holding {@code k}, so {@code e_k = exp(0) = 1} is the last addition to its
    * lane, and 1 is subtracted from that lane afterwards, exactly. TwoSum has kept the lane's
    * earlier, smaller terms and the error of that last addition apart, so nothing is lost.
    *
-   * <p>Vectors never leave this method, and no vector is merged from two branches: C2 (JDK 17)
-   * boxes such vectors in every iteration.
+   * <p>{@code exp} is {@link Exp#exp}, written out here: C2 (JDK 17) boxes a vector passed to or
+   * returned from a call it does not inline, and one merged from two branches, in every
+   * iteration; so vectors never leave this method and the loop has no branch.
    */
   private static void expSumBody(double[] x, int off, int bound, double a, int k,
-      double[] out, int outOff, PassState acc) {
-    DoubleVector av = DoubleVector.broadcast(D, a);
-    DoubleVector negA = DoubleVector.broadcast(D, -a);
-    DoubleVector zero = DoubleVector.zero(D);
-    DoubleVector sum = zero;
-    DoubleVector comp = zero;
-    DoubleVector entropy = zero;
-    int kVector = k < bound ? k - k % LANES : -LANES;
-    int i = kVector + LANES == bound ? 0 : kVector + LANES;
-    for (int n = 0; n < bound; n += LANES) {
-      DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
-      // TwoSum: q + r == x - a exactly (a -inf element, or an x - a that overflows, makes r and
-      // so the sum NaN: the caller then runs the guarded body)
-      DoubleVector q = xv.sub(av);
-      DoubleVector bb = q.sub(xv);
-      DoubleVector r = xv.sub(q.sub(bb)).add(negA.sub(bb));
-      DoubleVector e = q.lanewise(VectorOperators.EXP);
-      // exp(q + r) = exp(q) (1 + r) to within r^2
-      e = e.fma(r, e);
-      if (out != null) {
-        e.intoArray(out, outOff + i);
-      }
-      entropy = e.fma(q, entropy);
-      // TwoSum per lane: the rounding error of each addition goes to comp
-      DoubleVector s = sum.add(e);
-      DoubleVector be = s.sub(sum);
-      comp = comp.add(sum.sub(s.sub(be)).add(e.sub(be)));
-      sum = s;
-      i += LANES;
-      if (i == bound) {
-        i = 0;
-      }
-    }
-    // reduce here: a vector passed to another method is boxed in every iteration
-    sum.intoArray(acc.lanes, 0);
-    comp.intoArray(acc.lanes, LANES);
-    acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1,
-        entropy.reduceLanes(VectorOperators.ADD));
-  }
-
-  /**
-   * {@link #expSumBody} at any temperature, {@code z = q + r = (h + l) / t}, and safe with
-   * {@code -inf} elements: each x is raised to at least {@code low}.
-   */
-  private static void expSumBodyGuarded(double[] x, int off, int bound, double a, int k,
       double t, double low, double[] out, int outOff, PassState acc) {
     DoubleVector av = DoubleVector.broadcast(D, a);
     DoubleVector negA = DoubleVector.broadcast(D, -a);
     DoubleVector negT = DoubleVector.broadcast(D, -t);
     DoubleVector invT = DoubleVector.broadcast(D, 1.0 / t);
     DoubleVector lowV = DoubleVector.broadcast(D, low);
+    DoubleVector negLn2Hi = DoubleVector.broadcast(D, Exp.NEG_LN2_HI);
+    DoubleVector negLn2Lo = DoubleVector.broadcast(D, Exp.NEG_LN2_LO);
+    DoubleVector c11 = DoubleVector.broadcast(D, Exp.C11);
+    DoubleVector c10 = DoubleVector.broadcast(D, Exp.C10);
+    DoubleVector c9 = DoubleVector.broadcast(D, Exp.C9);
+    DoubleVector c8 = DoubleVector.broadcast(D, Exp.C8);
+    DoubleVector c7 = DoubleVector.broadcast(D, Exp.C7);
+    DoubleVector c6 = DoubleVector.broadcast(D, Exp.C6);
+    DoubleVector c5 = DoubleVector.broadcast(D, Exp.C5);
+    DoubleVector c4 = DoubleVector.broadcast(D, Exp.C4);
+    DoubleVector c3 = DoubleVector.broadcast(D, Exp.C3);
+    DoubleVector c2 = DoubleVector.broadcast(D, Exp.C2);
     DoubleVector zero = DoubleVector.zero(D);
     DoubleVector sum = zero;
     DoubleVector comp = zero;
     DoubleVector entropy = zero;
     int kVector = k < bound ? k - k % LANES : -LANES;
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
-    for (int n = 0; n < bound; n += LANES) {
+    for (int done = 0; done < bound; done += LANES) {
       DoubleVector xv = DoubleVector.fromArray(D, x, off + i);
       xv = xv.blend(lowV, xv.compare(VectorOperators.LT, lowV));
       DoubleVector h = xv.sub(av);
@@ -190,7 +154,30 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       // the remainder h - q t is exact
       DoubleVector q = h.mul(invT);
       DoubleVector r = q.fma(negT, h).add(l).mul(invT);
-      DoubleVector e = q.lanewise(VectorOperators.EXP);
+      // e = exp(q), as Exp.exp: q = n ln2 + (r2 + rr), |r2| <= ln2 / 2
+      DoubleVector qe = q.blend(Exp.FLOOR, q.compare(VectorOperators.LT, Exp.FLOOR));
+      DoubleVector shifted = qe.fma(Exp.LOG2E, Exp.SHIFT);
+      DoubleVector n = shifted.sub(Exp.SHIFT);
+      DoubleVector r2Hi = n.fma(negLn2Hi, qe);
+      DoubleVector r2 = n.fma(negLn2Lo, r2Hi);
+      DoubleVector rr = n.fma(negLn2Lo, r2Hi.sub(r2));
+      DoubleVector poly = r2.fma(Exp.C13, Exp.C12);
+      poly = poly.fma(r2, c11);
+      poly = poly.fma(r2, c10);
+      poly = poly.fma(r2, c9);
+      poly = poly.fma(r2, c8);
+      poly = poly.fma(r2, c7);
+      poly = poly.fma(r2, c6);
+      poly = poly.fma(r2, c5);
+      poly = poly.fma(r2, c4);
+      poly = poly.fma(r2, c3);
+      poly = poly.fma(r2, c2);
+      DoubleVector one = r2.add(1.0);
+      DoubleVector e = one.add(r2.mul(r2).fma(poly, one.fma(rr, r2.sub(one.sub(1.0)))));
+      // e 2^n = (e 2^(n + 54)) 2^-54, n from the bits of shifted = 1.5 2^52 + n (JDK 17 does not
+      // compile D2L: it boxes)
+      e = e.mul(shifted.reinterpretAsLongs().add((1023 + 54) - Exp.SHIFT_BITS)
+          .lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles()).mul(Exp.TWO_M54);
       e = e.fma(r, e);
       if (out != null) {
         e.intoArray(out, outOff + i);

@@ -95,11 +95,14 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   @Override
   public void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc) {
-    // below low, exp((x - a) / t) is 0: raising x = -inf to low keeps every intermediate finite,
-    // so that 0 * q is 0 rather than NaN (a NaN element stays NaN). Where low overflows (a within
-    // 2^1000 of -Double.MAX_VALUE), the scalar loop takes the whole row.
-    double low = a - Math.min(t, 1.0) * 0x1p1000;
-    int bound = low == Double.NEGATIVE_INFINITY ? 0 : D.loopBound(len);
+    // below low, exp((x - a) / t) is 0: raising x to low (x = -inf among others) keeps every
+    // intermediate finite, so that 0 * q is 0 rather than NaN (a NaN element stays NaN), and
+    // keeps q >= about Exp.FLOOR, so that the exp needs no floor of its own. Where low does not
+    // come out about 746 t below a (it overflows, or t is tiny against a's ulp), the scalar loop
+    // takes the whole row.
+    double low = a + Exp.FLOOR * t;
+    double gap = (low - a) / t;
+    int bound = gap >= -747.0 && gap <= -745.5 ? D.loopBound(len) : 0;
     if (bound > 0) {
       expSumBody(x, off, bound, a, k, t, low, out, outOff, acc);
     }
@@ -154,11 +157,11 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       // the remainder h - q t is exact
       DoubleVector q = h.mul(invT);
       DoubleVector r = q.fma(negT, h).add(l).mul(invT);
-      // e = exp(q), as Exp.exp: q = n ln2 + (r2 + rr), |r2| <= ln2 / 2
-      DoubleVector qe = q.blend(Exp.FLOOR, q.compare(VectorOperators.LT, Exp.FLOOR));
-      DoubleVector shifted = qe.fma(Exp.LOG2E, Exp.SHIFT);
+      // e = exp(q), as Exp.exp (q >= Exp.FLOOR, up to rounding, so no floor here): q = n ln2
+      // + (r2 + rr), |r2| <= ln2 / 2
+      DoubleVector shifted = q.fma(Exp.LOG2E, Exp.SHIFT);
       DoubleVector n = shifted.sub(Exp.SHIFT);
-      DoubleVector r2Hi = n.fma(negLn2Hi, qe);
+      DoubleVector r2Hi = n.fma(negLn2Hi, q);
       DoubleVector r2 = n.fma(negLn2Lo, r2Hi);
       DoubleVector rr = n.fma(negLn2Lo, r2Hi.sub(r2));
       DoubleVector poly = r2.fma(Exp.C13, Exp.C12);

@@ -140,6 +140,11 @@ final class Rows {
     }
     cases.add(new Case("near -DBL_MAX, masked", nearMinusMax, 5, 1.0));
     cases.add(new Case("near -DBL_MAX, masked, T=3", nearMinusMax, 5, 3.0));
+    double[] tinyT = new double[24];
+    for (int i = 0; i < tinyT.length; i++) {
+      tinyT[i] = i % 5 == 0 ? Double.NEGATIVE_INFINITY : 1e300 - (i % 3) * 1e285;
+    }
+    cases.add(new Case("1e300 at T=1e-250, masked", tinyT, 1, 1e-250));
     cases.add(new Case("single", new double[] {3.25}, 0, 1.0));
     cases.add(new Case("single tiny T", new double[] {-7e200}, 0, 1e-3));
     cases.add(new Case("subnormals", new double[] {Double.MIN_VALUE, -Double.MIN_VALUE, 0.0},

@@ -3,8 +3,8 @@ package org.stablesoftmax.kernel;
 /**
  * The loops over one row that a SIMD implementation can speed up. Everything else (the row's
  * logic, its special cases and every derived quantity) lives in {@link SoftmaxRow} and is shared
- * by all implementations. Both implementations compute the same formulas; they may differ in the
- * last bit only through {@code exp} and the order of summation.
+ * by all implementations. Both implementations compute the same formulas, with the same
+ * {@link Exp}; they may differ in the last bit only through the order of summation.
  *
  * <p>Notation: the row is {@code x[off .. off+len)}, {@code a} its (finite) maximum, {@code t}
  * the temperature, {@code z_i = (x_i - a) / t <= 0} the shifted, scaled logit. Each {@code z_i}
@@ -19,9 +19,8 @@ interface SoftmaxKernel {
   /**
    * Sets {@code state.max} to the largest element that is not NaN ({@code -inf} if there is
    * none) and {@code state.argmax} to the first index holding it (-1 if the maximum is
-   * {@code -inf}). NaN is ignored
-   * here: callers learn of it from {@link #indexOf} or from {@link #expSum}'s sum, which it makes
-   * NaN.
+   * {@code -inf}). NaN is ignored here: callers learn of it from {@link #indexOf} or from
+   * {@link #expSum}'s sum, which it makes NaN.
    */
   void scan(double[] x, int off, int len, PassState state);
 

@@ -17,9 +17,17 @@ esac
 
 out="target/bench"
 mkdir -p "$out"
-mvn -B -q -Dstyle.color=never -DskipTests test-compile </dev/null
-mvn -B -q -Dstyle.color=never -pl udf dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$PWD/$out/classpath.txt" </dev/null
+# Maven's own output only if it fails
+build() {
+  if ! mvn -B -q "$@" >"$out/maven.log" 2>&1 </dev/null; then
+    cat "$out/maven.log" >&2
+    echo "bench.sh: the build failed (Maven's output above)" >&2
+    exit 1
+  fi
+}
+build -DskipTests test-compile
+build -pl udf dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$PWD/$out/classpath.txt"
 cp="udf/target/test-classes:udf/target/classes:$(cat "$out/classpath.txt")"
 # JMH_OPTS overrides the iteration settings; extra arguments (e.g. -p size=128) go to JMH
 read -r -a opts <<< "${JMH_OPTS:--wi 3 -w 500ms -i 5 -r 500ms -f 1}"

@@ -51,8 +51,10 @@ final class KernelProvider {
       LOG.log(System.Logger.Level.DEBUG, "stablesoftmax: " + simd.name() + " kernel");
       return simd;
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING,
-          "stablesoftmax: the SIMD kernel failed to load (" + e + "); using the scalar path");
+      Throwable why = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null
+          ? e.getCause() : e;
+      LOG.log(System.Logger.Level.WARNING, "stablesoftmax: no SIMD kernel (" + why.getMessage()
+          + "); using the scalar path, which gives the same results");
       return new ScalarSoftmaxKernel();
     }
   }

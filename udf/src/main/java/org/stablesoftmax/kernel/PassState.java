@@ -15,17 +15,18 @@ final class PassState extends CompensatedSum {
   final double[] lanes = new double[64];
 
   /**
-   * Adds a vector loop's partial sums: per lane, the sum in {@code lanes[0 .. n)} and its
-   * compensation in {@code lanes[n .. 2n)}; {@code laneEntropy} is the lanes' sum of
-   * {@code e * q} (the negated entropy numerator). Lane {@code kLane}, if not -1, holds
-   * {@code e_k = 1} as its last addition: 1 is taken off it, exactly, as its sum is at least 1.
-   * The lanes are added pairwise in a fixed tree, so the result is deterministic.
+   * Adds the partial sums of {@link ScalarSoftmaxKernel#LANES} lanes, left in {@code lanes}: the
+   * sums in {@code [0, n)}, their compensations in {@code [n, 2n)} and the sums of
+   * {@code e * q} (the negated entropy numerator) in {@code [2n, 3n)}. Lane {@code kLane}, if
+   * not -1, holds {@code e_k = 1} as its last addition: 1 is taken off it, exactly, as its sum
+   * is at least 1. The lanes are added pairwise in a fixed tree, so both kernels get the same
+   * bits.
    */
-  void addLanes(int n, int kLane, double laneEntropy) {
+  void addLanes(int n, int kLane) {
     if (kLane >= 0) {
       lanes[kLane] -= 1.0;
     }
-    // pairwise TwoSum: (sum, comp) of lane j+w into lane j
+    // pairwise: (sum, comp) of lane j+w into lane j by TwoSum, and the entropy sums
     for (int w = 1; w < n; w *= 2) {
       for (int j = 0; j + w < n; j += 2 * w) {
         double a = lanes[j];
@@ -34,11 +35,12 @@ final class PassState extends CompensatedSum {
         double bb = s - a;
         lanes[n + j] += lanes[n + j + w] + ((a - (s - bb)) + (b - bb));
         lanes[j] = s;
+        lanes[2 * n + j] += lanes[2 * n + j + w];
       }
     }
     add(lanes[0]);
     comp += lanes[n];
-    entropy -= laneEntropy;
+    entropy -= lanes[2 * n];
   }
 
   @Override

@@ -55,10 +55,77 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
     return -1;
   }
 
+  /**
+   * The lanes both kernels sum in: element {@code i} of a row goes to lane {@code i % LANES},
+   * whatever the hardware, so that the scalar and the SIMD kernel give the same bits.
+   */
+  static final int LANES = 8;
+
   @Override
   public void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc) {
-    expSumRange(x, off, 0, len, a, k, t, out, outOff, acc);
+    double low = a + Exp.FLOOR * t;
+    int bound = lanesBound(len, a, t, low);
+    if (bound > 0) {
+      expSumLanes(x, off, bound, a, k, t, low, out, outOff, acc);
+    }
+    // tail
+    expSumRange(x, off, bound, len, a, k, t, out, outOff, acc);
+  }
+
+  /**
+   * How much of a row the lane loops take: whole groups of {@link #LANES}, or none where
+   * {@code low = a - 746 t} does not come out about 746 t below {@code a} (it overflows, or
+   * {@code t} is tiny against the ulp of {@code a}). Raising x to low (x = -inf among others)
+   * keeps every intermediate finite, and q within [-746.5, 0], where exp needs no floor.
+   */
+  static int lanesBound(int len, double a, double t, double low) {
+    double gap = (low - a) / t;
+    return gap >= -746.5 && gap <= -745.5 ? len & -LANES : 0;
+  }
+
+  /**
+   * The lane loop, element by element, exactly as {@link VectorSoftmaxKernel} does it with one
+   * vector of {@link #LANES} doubles: the same operations, the same rotated order (the group
+   * holding {@code k} last), the same reduction.
+   */
+  private static void expSumLanes(double[] x, int off, int bound, double a, int k, double t,
+      double low, double[] out, int outOff, PassState acc) {
+    double[] lanes = acc.lanes;
+    java.util.Arrays.fill(lanes, 0, 3 * LANES, 0.0);
+    double invT = 1.0 / t;
+    int kGroup = k < bound ? k - k % LANES : -LANES;
+    int i = kGroup + LANES == bound ? 0 : kGroup + LANES;
+    for (int done = 0; done < bound; done += LANES) {
+      for (int j = 0; j < LANES; j++) {
+        double xi = x[off + i + j];
+        if (xi < low) {
+          xi = low;
+        }
+        // TwoSum: h + l == xi - a exactly; q + r == (h + l) / t
+        double h = xi - a;
+        double bb = h - xi;
+        double l = (xi - (h - bb)) + (-a - bb);
+        double q = h * invT;
+        double r = (Math.fma(q, -t, h) + l) * invT;
+        double e = Exp.exp(q);
+        e = Math.fma(e, r, e);
+        if (out != null) {
+          out[outOff + i + j] = e;
+        }
+        lanes[2 * LANES + j] = Math.fma(e, q, lanes[2 * LANES + j]);
+        double sum = lanes[j];
+        double s = sum + e;
+        double be = s - sum;
+        lanes[LANES + j] += (sum - (s - be)) + (e - be);
+        lanes[j] = s;
+      }
+      i += LANES;
+      if (i == bound) {
+        i = 0;
+      }
+    }
+    acc.addLanes(LANES, kGroup >= 0 ? k - kGroup : -1);
   }
 
   static void expSumRange(double[] x, int off, int from, int to, double a, int k, double t,

@@ -8,9 +8,11 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API implementation, at the platform's preferred width. Loaded reflectively by
- * {@link KernelProvider} only when {@code jdk.incubator.vector} is readable, so nothing else
- * links against this class. Each loop is a vector body and the scalar tail of
+ * The Vector API implementation, with 512-bit vectors: 8 doubles, the {@link
+ * ScalarSoftmaxKernel#LANES} lanes both kernels sum in, so that both give the same bits. Loaded
+ * reflectively by {@link KernelProvider} only when {@code jdk.incubator.vector} is readable, so
+ * nothing else links against this class; where vectors are narrower, its constructor refuses and
+ * the scalar kernel runs. Each loop is a vector body and the scalar tail of
  * {@link ScalarSoftmaxKernel}, with the same formula per element.
  */
 final class VectorSoftmaxKernel implements SoftmaxKernel {
@@ -24,8 +26,10 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   private static final DoubleVector IOTA = DoubleVector.zero(D).addIndex(1);
 
   VectorSoftmaxKernel() {
-    if (LANES < 2) {
-      throw new UnsupportedOperationException("vectors hold " + LANES + " double");
+    if (LANES != ScalarSoftmaxKernel.LANES) {
+      throw new UnsupportedOperationException("the SIMD kernel sums in "
+          + ScalarSoftmaxKernel.LANES + " lanes, and this CPU's vectors hold " + LANES
+          + " doubles");
     }
   }
 
@@ -95,14 +99,8 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   @Override
   public void expSum(double[] x, int off, int len, double a, int k, double t,
       double[] out, int outOff, PassState acc) {
-    // below low, exp((x - a) / t) is 0: raising x to low (x = -inf among others) keeps every
-    // intermediate finite, so that 0 * q is 0 rather than NaN (a NaN element stays NaN), and
-    // keeps q >= about Exp.FLOOR, so that the exp needs no floor of its own. Where low does not
-    // come out about 746 t below a (it overflows, or t is tiny against a's ulp), the scalar loop
-    // takes the whole row.
     double low = a + Exp.FLOOR * t;
-    double gap = (low - a) / t;
-    int bound = gap >= -747.0 && gap <= -745.5 ? D.loopBound(len) : 0;
+    int bound = ScalarSoftmaxKernel.lanesBound(len, a, t, low);
     if (bound > 0) {
       expSumBody(x, off, bound, a, k, t, low, out, outOff, acc);
     }
@@ -195,10 +193,12 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
         i = 0;
       }
     }
+    // reduce here (a vector passed to another method is boxed in every iteration), in the
+    // fixed order both kernels share
     sum.intoArray(acc.lanes, 0);
     comp.intoArray(acc.lanes, LANES);
-    acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1,
-        entropy.reduceLanes(VectorOperators.ADD));
+    entropy.intoArray(acc.lanes, 2 * LANES);
+    acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1);
   }
 
   @Override

@@ -1,12 +1,15 @@
 package org.stablesoftmax.kernel;
 
 /**
- * Prints a digest of every output bit of the SIMD and scalar kernels on seeded rows; run in a
- * child JVM by {@link DeterminismTest}, interpreted or compiled.
+ * Prints the kernel in use and a digest of every output bit on seeded rows; run in a child JVM
+ * by {@link DeterminismTest}. Argument {@code vector}: the SIMD kernel whatever the JVM;
+ * otherwise the kernel {@link KernelProvider} chooses.
  */
 final class PrintDigest {
   public static void main(String[] args) {
-    System.out.println(digest(new VectorSoftmaxKernel()) + " " + digest(new ScalarSoftmaxKernel()));
+    SoftmaxKernel kernel = args.length > 0 && args[0].equals("vector")
+        ? new VectorSoftmaxKernel() : KernelProvider.get();
+    System.out.println(kernel.name() + " " + digest(kernel));
   }
 
   static long digest(SoftmaxKernel kernel) {

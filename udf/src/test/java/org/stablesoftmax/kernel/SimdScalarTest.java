@@ -98,6 +98,35 @@ class SimdScalarTest {
   }
 
   @Test
+  void bothPathsGiveTheSameBits() {
+    List<Rows.Case> rows = new ArrayList<>(Rows.generated(97531, 600));
+    rows.addAll(Rows.crafted());
+    SoftmaxRow simd = new SoftmaxRow(Kernels.SIMD);
+    SoftmaxRow scalar = new SoftmaxRow(Kernels.SCALAR);
+    for (Rows.Case c : rows) {
+      double[] x = c.x();
+      int n = x.length;
+      double t = c.temperature();
+      double[] a = new double[n];
+      double[] b = new double[n];
+      simd.softmax(x, 0, n, t, a, 0);
+      scalar.softmax(x, 0, n, t, b, 0);
+      assertThat(a).as("softmax %s", c).containsExactly(b);
+      assertThat(bits(simd.logSumExp())).as("lse %s", c).isEqualTo(bits(scalar.logSumExp()));
+      assertThat(bits(simd.crossEntropy(c.label()))).as("ce %s", c)
+          .isEqualTo(bits(scalar.crossEntropy(c.label())));
+      assertThat(bits(simd.entropy())).as("entropy %s", c).isEqualTo(bits(scalar.entropy()));
+      simd.logSoftmax(x, 0, n, t, a, 0);
+      scalar.logSoftmax(x, 0, n, t, b, 0);
+      assertThat(a).as("log_softmax %s", c).containsExactly(b);
+    }
+  }
+
+  private static long bits(double v) {
+    return Double.doubleToLongBits(v);
+  }
+
+  @Test
   void theTestJvmRunsTheSimdPath() {
     // surefire passes --add-modules jdk.incubator.vector, as the scripts do
     assertThat(StableSoftmax.implementation()).startsWith("simd-");

@@ -11,9 +11,9 @@ package org.stablesoftmax.kernel;
  * <p>Method: {@code q = n ln2 + r}, with {@code n} the nearest integer to {@code q / ln2} and
  * {@code |r| <= ln2 / 2} (Cody and Waite), {@code r} kept with its rounding error;
  * {@code exp(r) = 1 + r + r^2 (1/2! + r/3! + ... + r^11/13!)}, truncated below 2^-57, with
- * {@code 1 + r} kept exact until the last addition; then a scaling by a power of two that rounds once.
- * Within 0.6 ulps of exact in the tests (subnormal results, rounded twice: within one least
- * subnormal); arguments below {@link #FLOOR} give 0, NaN gives NaN.
+ * {@code 1 + r} kept exact until the last addition; then a scaling by a power of two that
+ * rounds once. Within 0.6 ulps of exact in the tests (subnormal results, rounded twice: within
+ * one least subnormal); arguments below {@link #FLOOR} give 0, NaN gives NaN.
  */
 final class Exp {
 

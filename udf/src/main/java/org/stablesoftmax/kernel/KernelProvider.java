@@ -1,6 +1,7 @@
 package org.stablesoftmax.kernel;
 
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
 import java.util.List;
 
 /**
@@ -51,7 +52,7 @@ final class KernelProvider {
       LOG.log(System.Logger.Level.DEBUG, "stablesoftmax: " + simd.name() + " kernel");
       return simd;
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-      Throwable why = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null
+      Throwable why = e instanceof InvocationTargetException && e.getCause() != null
           ? e.getCause() : e;
       LOG.log(System.Logger.Level.WARNING, "stablesoftmax: no SIMD kernel (" + why.getMessage()
           + "); using the scalar path, which gives the same results");

@@ -6,7 +6,7 @@ package org.stablesoftmax.kernel;
  * {@link SoftmaxRow}, reused.
  */
 final class PassState extends CompensatedSum {
-  /** The largest non-NaN element, and the first index holding it (see {@link SoftmaxKernel#scan}). */
+  /** The largest non-NaN element and the first index holding it ({@link SoftmaxKernel#scan}). */
   double max;
   int argmax;
   /** Sum of {@code e_i * -q_i}: the entropy's numerator. */

@@ -180,13 +180,25 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
   @Override
   public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
       double[] out, int outOff) {
-    divideRange(e, off, 0, len, dHi, dLo, rcp, out, outOff);
+    divideRange(e, off, 0, len, dHi, dLo, rcp, out, null, outOff);
   }
 
+  @Override
+  public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      float[] out, int outOff) {
+    divideRange(e, off, 0, len, dHi, dLo, rcp, null, out, outOff);
+  }
+
+  /** Into {@code outD}, or rounded to float into {@code outF}: the other is null. */
   static void divideRange(double[] e, int off, int from, int to, double dHi, double dLo,
-      double rcp, double[] out, int outOff) {
+      double rcp, double[] outD, float[] outF, int outOff) {
     for (int i = from; i < to; i++) {
-      out[outOff + i] = divideTerm(e[off + i], dHi, dLo, rcp);
+      double p = divideTerm(e[off + i], dHi, dLo, rcp);
+      if (outF == null) {
+        outD[outOff + i] = p;
+      } else {
+        outF[outOff + i] = (float) p;
+      }
     }
   }
 
@@ -195,19 +207,6 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
     double q = e * rcp;
     double rem = Math.fma(-q, dLo, Math.fma(-q, dHi, e));
     return Math.fma(rem, rcp, q);
-  }
-
-  @Override
-  public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
-      float[] out, int outOff) {
-    divideRange(e, off, 0, len, dHi, dLo, rcp, out, outOff);
-  }
-
-  static void divideRange(double[] e, int off, int from, int to, double dHi, double dLo,
-      double rcp, float[] out, int outOff) {
-    for (int i = from; i < to; i++) {
-      out[outOff + i] = (float) divideTerm(e[off + i], dHi, dLo, rcp);
-    }
   }
 
   @Override

@@ -204,23 +204,18 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   @Override
   public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
       double[] out, int outOff) {
-    int bound = D.loopBound(len);
-    DoubleVector negDHi = DoubleVector.broadcast(D, -dHi);
-    DoubleVector negDLo = DoubleVector.broadcast(D, -dLo);
-    DoubleVector rv = DoubleVector.broadcast(D, rcp);
-    for (int i = 0; i < bound; i += LANES) {
-      DoubleVector ev = DoubleVector.fromArray(D, e, off + i);
-      DoubleVector q = ev.mul(rv);
-      DoubleVector rem = q.fma(negDLo, q.fma(negDHi, ev));
-      rem.fma(rv, q).intoArray(out, outOff + i);
-    }
-    // scalar tail
-    ScalarSoftmaxKernel.divideRange(e, off, bound, len, dHi, dLo, rcp, out, outOff);
+    divide(e, off, len, dHi, dLo, rcp, out, null, outOff);
   }
 
   @Override
   public void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
       float[] out, int outOff) {
+    divide(e, off, len, dHi, dLo, rcp, null, out, outOff);
+  }
+
+  /** Into {@code outD}, or rounded to float into {@code outF}: the other is null. */
+  private static void divide(double[] e, int off, int len, double dHi, double dLo, double rcp,
+      double[] outD, float[] outF, int outOff) {
     int bound = D.loopBound(len);
     DoubleVector negDHi = DoubleVector.broadcast(D, -dHi);
     DoubleVector negDLo = DoubleVector.broadcast(D, -dLo);
@@ -229,11 +224,15 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
       DoubleVector ev = DoubleVector.fromArray(D, e, off + i);
       DoubleVector q = ev.mul(rv);
       DoubleVector rem = q.fma(negDLo, q.fma(negDHi, ev));
-      ((FloatVector) rem.fma(rv, q).convertShape(VectorOperators.D2F, F, 0))
-          .intoArray(out, outOff + i);
+      DoubleVector p = rem.fma(rv, q);
+      if (outF == null) {
+        p.intoArray(outD, outOff + i);
+      } else {
+        ((FloatVector) p.convertShape(VectorOperators.D2F, F, 0)).intoArray(outF, outOff + i);
+      }
     }
     // scalar tail
-    ScalarSoftmaxKernel.divideRange(e, off, bound, len, dHi, dLo, rcp, out, outOff);
+    ScalarSoftmaxKernel.divideRange(e, off, bound, len, dHi, dLo, rcp, outD, outF, outOff);
   }
 
   @Override

@@ -134,8 +134,6 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
     double invT = 1.0 / t;
     double entropy = acc.entropy;
     double entropyComp = 0.0;
-    double sum = acc.sum;
-    double comp = acc.comp;
     for (int i = from; i < to; i++) {
       double xi = x[off + i];
       // TwoSum: h + l == xi - a exactly
@@ -165,16 +163,10 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
         double te = entropy + y;
         entropyComp = (te - entropy) - y;
         entropy = te;
-        // TwoSum: the rounding error of each addition goes to comp
-        double s = sum + e;
-        double be = s - sum;
-        comp += (sum - (s - be)) + (e - be);
-        sum = s;
+        acc.add(e);
       }
     }
     acc.entropy = entropy - entropyComp;
-    acc.sum = sum;
-    acc.comp = comp;
   }
 
   @Override

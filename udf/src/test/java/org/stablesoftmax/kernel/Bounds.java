@@ -3,6 +3,7 @@ package org.stablesoftmax.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * The accuracy bounds of the kernel, checked against {@link Reference}: softmax within 4 ulps
@@ -41,22 +42,8 @@ final class Bounds {
     assertLogSumExp(where, row.logSumExp(), ref, maxOver(x) / t);
     assertCrossEntropy(where, row.crossEntropy(label), ref.crossEntropy(label));
     row.softmax(x, 0, n, t, sm, 0);
-    Worst worstSm = new Worst();
-    Worst worstLs = new Worst();
-    for (int i = 0; i < n; i++) {
-      BigDecimal exactLs = ref.logSoftmax(i);
-      if (exactLs == null) {
-        assertThat(sm[i]).as("%s: softmax[%d] of a masked class", where, i).isEqualTo(0.0);
-        assertThat(ls[i]).as("%s: log_softmax[%d] of a masked class", where, i)
-            .isEqualTo(Double.NEGATIVE_INFINITY);
-        continue;
-      }
-      worstLs.offer(i, ls[i], exactLs, Reference.ulps(ls[i], exactLs));
-      BigDecimal exactSm = ref.softmax(i);
-      worstSm.offer(i, sm[i], exactSm, Reference.ulps(sm[i], exactSm));
-    }
-    worstSm.assertAtMost(where + ": softmax", SOFTMAX_ULPS);
-    worstLs.assertAtMost(where + ": log_softmax", LOG_SOFTMAX_ULPS);
+    assertElements(where, n, ref, i -> sm[i], i -> ls[i], Reference::ulps, "",
+        SOFTMAX_ULPS, LOG_SOFTMAX_ULPS);
     BigDecimal exactH = ref.entropy();
     if (exactH.doubleValue() >= 0x1p-900) { // below, made of subnormal probabilities
       assertThat(Reference.ulps(row.entropy(), exactH))
@@ -81,22 +68,39 @@ final class Bounds {
     assertLogSumExp(where, row.logSumExp(), ref, max / t);
     assertCrossEntropy(where, row.crossEntropy(label), ref.crossEntropy(label));
     row.softmax(x, 0, n, t, sm, 0);
+    // the values come from float arrays: the casts back are exact
+    assertElements(where, n, ref, i -> sm[i], i -> ls[i], (v, e) -> floatUlps((float) v, e),
+        " (float ulps)", FLOAT_OUTPUT_ULPS, FLOAT_OUTPUT_ULPS);
+  }
+
+  /** How far a computed value is from the exact one. */
+  interface Ulps {
+    double of(double computed, BigDecimal exact);
+  }
+
+  /**
+   * Every softmax and log-softmax element: exactly 0 and -inf on masked classes, within the
+   * bounds elsewhere; one message per row, for the worst element.
+   */
+  private static void assertElements(String where, int n, Reference ref, IntToDoubleFunction sm,
+      IntToDoubleFunction ls, Ulps ulps, String unit, double smBound, double lsBound) {
     Worst worstSm = new Worst();
     Worst worstLs = new Worst();
     for (int i = 0; i < n; i++) {
       BigDecimal exactLs = ref.logSoftmax(i);
       if (exactLs == null) {
-        assertThat(sm[i]).as("%s: softmax[%d] of a masked class", where, i).isEqualTo(0.0f);
-        assertThat(ls[i]).as("%s: log_softmax[%d] of a masked class", where, i)
-            .isEqualTo(Float.NEGATIVE_INFINITY);
+        assertThat(sm.applyAsDouble(i)).as("%s: softmax[%d] of a masked class", where, i)
+            .isEqualTo(0.0);
+        assertThat(ls.applyAsDouble(i)).as("%s: log_softmax[%d] of a masked class", where, i)
+            .isEqualTo(Double.NEGATIVE_INFINITY);
         continue;
       }
-      worstLs.offer(i, ls[i], exactLs, floatUlps(ls[i], exactLs));
+      worstLs.offer(i, ls.applyAsDouble(i), exactLs, ulps.of(ls.applyAsDouble(i), exactLs));
       BigDecimal exactSm = ref.softmax(i);
-      worstSm.offer(i, sm[i], exactSm, floatUlps(sm[i], exactSm));
+      worstSm.offer(i, sm.applyAsDouble(i), exactSm, ulps.of(sm.applyAsDouble(i), exactSm));
     }
-    worstSm.assertAtMost(where + ": softmax (float ulps)", FLOAT_OUTPUT_ULPS);
-    worstLs.assertAtMost(where + ": log_softmax (float ulps)", FLOAT_OUTPUT_ULPS);
+    worstSm.assertAtMost(where + ": softmax" + unit, smBound);
+    worstLs.assertAtMost(where + ": log_softmax" + unit, lsBound);
   }
 
   static void assertLogSumExp(String where, double lse, Reference ref, double maxLogit) {

@@ -25,7 +25,7 @@ final class Checks {
   }
 
   static double temperature(double t) {
-    if (!(t >= MIN_TEMPERATURE && t <= MAX_TEMPERATURE)) {
+    if (!StableSoftmax.isValidTemperature(t)) {
       throw new IllegalArgumentException(
           "temperature must be > 0 (and within [1e-300, 1e300]), got " + t);
     }

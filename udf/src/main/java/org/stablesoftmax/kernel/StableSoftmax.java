@@ -27,6 +27,15 @@ public final class StableSoftmax {
     return KernelProvider.get().name();
   }
 
+  /**
+   * Whether the kernel accepts {@code t} as a temperature: within [1e-300, 1e300], so that
+   * {@code 1 / t} is a normal double far from overflow. Other values throw
+   * IllegalArgumentException.
+   */
+  public static boolean isValidTemperature(double t) {
+    return t >= Checks.MIN_TEMPERATURE && t <= Checks.MAX_TEMPERATURE;
+  }
+
   // ------------------------------------------------------------------ whole arrays, double
 
   /** {@code log Σ exp(x_i)}. */

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Seeded rows of logits for the accuracy tests, and the crafted ones. */
-final class Rows {
+public final class Rows {
 
   /** One test row: logits, a label that is not masked, a temperature. */
-  record Case(String name, double[] x, int label, double temperature) {
+  public record Case(String name, double[] x, int label, double temperature) {
     @Override
     public String toString() {
       return name + " (C=" + x.length + ", T=" + temperature + ", label=" + label + ")";
@@ -21,7 +21,7 @@ final class Rows {
   private static final double[] TEMPERATURES = {1e-3, 0.5, 3.7, 100.0};
 
   /** {@code count} rows from {@code seed}: 1 to 2000 values, many shapes, finite or -inf. */
-  static List<Case> generated(long seed, int count) {
+  public static List<Case> generated(long seed, int count) {
     SplittableRandom rng = new SplittableRandom(seed);
     List<Case> cases = new ArrayList<>(count);
     for (int n = 0; n < count; n++) {
@@ -112,7 +112,7 @@ final class Rows {
   }
 
   /** The crafted table: the seed articles' examples and the awkward rows. */
-  static List<Case> crafted() {
+  public static List<Case> crafted() {
     List<Case> cases = new ArrayList<>();
     cases.add(new Case("seed [1000,1001,1002]", new double[] {1000, 1001, 1002}, 0, 1.0));
     cases.add(new Case("seed [10,2,10000,4]", new double[] {10, 2, 10000, 4}, 0, 1.0));

@@ -1,0 +1,327 @@
+package org.stablesoftmax.udf;
+
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.stablesoftmax.kernel.CrossEntropyOptions;
+import org.stablesoftmax.kernel.IncidentKind;
+import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.SoftmaxRow;
+import org.stablesoftmax.kernel.StableSoftmax;
+
+/**
+ * The SQL functions' work on one row: reads Catalyst {@link ArrayData} into reusable primitive
+ * buffers (a bulk copy from {@link UnsafeArrayData}, no boxing) and runs the kernel.
+ *
+ * <p>Generated code holds one per generated object (one per task), interpreted evaluation one per
+ * thread; both call the same methods, so both give the same bits. The methods never throw for a
+ * row: where SQL's answer is null (an invalid temperature, a label out of range, ...) an object
+ * result is null and a primitive result sets {@link #wasNull()}. A null element in an array is
+ * read as NaN.
+ *
+ * <p>Not thread-safe.
+ */
+public final class RowEvaluator {
+
+  /** Label states for {@link #incidents}: no label argument, a null label, a label. */
+  public static final int LABEL_ABSENT = 0;
+  public static final int LABEL_NULL = 1;
+  public static final int LABEL_PRESENT = 2;
+
+  private static final UTF8String[] KIND_NAMES;
+
+  static {
+    IncidentKind[] kinds = IncidentKind.values();
+    KIND_NAMES = new UTF8String[kinds.length];
+    for (IncidentKind kind : kinds) {
+      KIND_NAMES[kind.ordinal()] = UTF8String.fromString(kind.name());
+    }
+  }
+
+  private static final NaiveDtype[] DTYPES = NaiveDtype.values();
+
+  private final SoftmaxRow row = new SoftmaxRow();
+  private float[] floats = new float[256];
+  private double[] doubles = new double[256];
+  private double[] target = new double[256];
+  private float[] floatOut = new float[256];
+  private double[] doubleOut = new double[256];
+  private int[] indices = new int[64];
+  private final UTF8String[] names = new UTF8String[KIND_NAMES.length];
+
+  /** Elements of the last row read; whether one of them was null; whether one was NaN. */
+  private int n;
+  private boolean nullElement;
+  private boolean nanElement;
+  private boolean wasNull;
+
+  /** Whether the last primitive result is SQL null. */
+  public boolean wasNull() {
+    return wasNull;
+  }
+
+  // ------------------------------------------------------------------ functions
+
+  /** softmax(x / t), in the input's element type; null for an invalid temperature. */
+  public ArrayData softmax(ArrayData x, boolean isFloat, double t) {
+    return probabilities(x, isFloat, t, false);
+  }
+
+  /** log_softmax(x / t), in the input's element type; null for an invalid temperature. */
+  public ArrayData logSoftmax(ArrayData x, boolean isFloat, double t) {
+    return probabilities(x, isFloat, t, true);
+  }
+
+  private ArrayData probabilities(ArrayData x, boolean isFloat, double t, boolean log) {
+    if (!StableSoftmax.isValidTemperature(t)) {
+      return null;
+    }
+    read(x, isFloat);
+    if (isFloat) {
+      if (log) {
+        row.logSoftmax(floats, 0, n, t, floatOut(), 0);
+      } else {
+        row.softmax(floats, 0, n, t, floatOut(), 0);
+      }
+      return UnsafeArrayData.fromPrimitiveArray(floatOut, Platform.FLOAT_ARRAY_OFFSET, n, 4);
+    }
+    if (log) {
+      row.logSoftmax(doubles, 0, n, t, doubleOut(), 0);
+    } else {
+      row.softmax(doubles, 0, n, t, doubleOut(), 0);
+    }
+    return UnsafeArrayData.fromPrimitiveArray(doubleOut, Platform.DOUBLE_ARRAY_OFFSET, n, 8);
+  }
+
+  /** log Σ exp(x_i / t); null for an invalid temperature. */
+  public double logSumExp(ArrayData x, boolean isFloat, double t) {
+    if (!analyze(x, isFloat, t)) {
+      return Double.NaN;
+    }
+    return row.logSumExp();
+  }
+
+  /** -log softmax(x / t)_label; NaN for an empty row; null for a label out of range. */
+  public double crossEntropy(ArrayData x, boolean isFloat, long label, double t) {
+    if (!analyze(x, isFloat, t)) {
+      return Double.NaN;
+    }
+    if (n == 0) {
+      return Double.NaN;
+    }
+    if (label < 0 || label >= n) {
+      wasNull = true;
+      return Double.NaN;
+    }
+    return row.crossEntropy((int) label);
+  }
+
+  /** -Σ target_i log softmax(x / t)_i; null when the two arrays differ in length. */
+  public double softCrossEntropy(ArrayData x, boolean isFloat, ArrayData targetProbs,
+      boolean targetIsFloat, double t) {
+    if (!analyze(x, isFloat, t)) {
+      return Double.NaN;
+    }
+    if (targetProbs.numElements() != n) {
+      wasNull = true;
+      return Double.NaN;
+    }
+    if (target.length < n) {
+      target = new double[Math.max(n, 2 * target.length)];
+    }
+    readInto(targetProbs, targetIsFloat, target);
+    return row.softCrossEntropy(target, 0, CrossEntropyOptions.DEFAULT);
+  }
+
+  /** The entropy of softmax(x / t) in nats; NaN for an empty or non-finite row. */
+  public double entropy(ArrayData x, boolean isFloat, double t) {
+    if (!analyze(x, isFloat, t)) {
+      return Double.NaN;
+    }
+    return row.entropy();
+  }
+
+  /** The index of the first largest logit (NaN counts as largest); null for an empty row. */
+  public int argmax(ArrayData x, boolean isFloat) {
+    analyze(x, isFloat, 1.0);
+    int k = row.argmax();
+    wasNull = k < 0;
+    return k;
+  }
+
+  /** The indices of the min(k, C) largest logits, largest first; null for a negative k. */
+  public ArrayData topK(ArrayData x, boolean isFloat, long k) {
+    if (k < 0) {
+      return null;
+    }
+    analyze(x, isFloat, 1.0);
+    int m = (int) Math.min(k, n);
+    if (indices.length < m) {
+      indices = new int[Math.max(m, 2 * indices.length)];
+    }
+    row.topK(m, indices, 0);
+    return UnsafeArrayData.fromPrimitiveArray(indices, Platform.INT_ARRAY_OFFSET, m, 4);
+  }
+
+  /**
+   * The row's incident kinds, as names in declaration order. Unlike the other functions this one
+   * answers for null logits ({@code NULL_LOGITS}) and a null label ({@code NULL_LABEL}).
+   *
+   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param dtype the ordinal of the {@link NaiveDtype}
+   */
+  public ArrayData incidents(ArrayData x, boolean isFloat, int labelState, long label,
+      int dtype) {
+    int bits = labelState == LABEL_NULL ? IncidentKind.NULL_LABEL.bit() : 0;
+    if (x == null) {
+      bits |= IncidentKind.NULL_LOGITS.bit();
+    } else {
+      analyze(x, isFloat, 1.0);
+      int k = SoftmaxRow.NO_LABEL;
+      if (labelState == LABEL_PRESENT) {
+        // any label outside [0, n) is reported as out of range, NO_LABEL's value included
+        k = label >= 0 && label < n ? (int) label : -1;
+      }
+      bits |= row.incidents(k, DTYPES[dtype]);
+      if (nullElement) {
+        bits |= IncidentKind.NULL_ELEMENT.bit();
+        if (!nanElement) {
+          // the NaN the kernel saw stands for a null
+          bits &= ~IncidentKind.NAN_LOGIT.bit();
+        }
+      }
+    }
+    int count = 0;
+    for (int i = 0; i < KIND_NAMES.length; i++) {
+      if ((bits & (1 << i)) != 0) {
+        names[count++] = KIND_NAMES[i];
+      }
+    }
+    UTF8String[] out = new UTF8String[count];
+    System.arraycopy(names, 0, out, 0, count);
+    return new GenericArrayData(out);
+  }
+
+  // ------------------------------------------------------------------ reading rows
+
+  /** Reads and analyzes a row; false (and SQL null) for an invalid temperature. */
+  private boolean analyze(ArrayData x, boolean isFloat, double t) {
+    wasNull = false;
+    if (!StableSoftmax.isValidTemperature(t)) {
+      wasNull = true;
+      return false;
+    }
+    read(x, isFloat);
+    if (isFloat) {
+      row.analyze(floats, 0, n, t);
+    } else {
+      row.analyze(doubles, 0, n, t);
+    }
+    return true;
+  }
+
+  private void read(ArrayData x, boolean isFloat) {
+    n = x.numElements();
+    if (isFloat) {
+      if (floats.length < n) {
+        floats = new float[Math.max(n, 2 * floats.length)];
+      }
+      nullElement = readFloats(x, floats);
+    } else {
+      if (doubles.length < n) {
+        doubles = new double[Math.max(n, 2 * doubles.length)];
+      }
+      nullElement = readInto(x, false, doubles);
+    }
+    nanElement = false;
+    if (nullElement) {
+      for (int i = 0; i < n; i++) {
+        double v = isFloat ? floats[i] : doubles[i];
+        nanElement |= !x.isNullAt(i) && Double.isNaN(v);
+      }
+    }
+  }
+
+  /** Copies floats into {@code out}, null elements as NaN; returns whether there was one. */
+  private static boolean readFloats(ArrayData x, float[] out) {
+    int len = x.numElements();
+    if (x instanceof UnsafeArrayData) {
+      UnsafeArrayData u = (UnsafeArrayData) x;
+      Platform.copyMemory(u.getBaseObject(), dataOffset(u), out, Platform.FLOAT_ARRAY_OFFSET,
+          4L * len);
+      if (!hasNull(u)) {
+        return false;
+      }
+    }
+    boolean anyNull = false;
+    for (int i = 0; i < len; i++) {
+      if (x.isNullAt(i)) {
+        out[i] = Float.NaN;
+        anyNull = true;
+      } else if (!(x instanceof UnsafeArrayData)) {
+        out[i] = x.getFloat(i);
+      }
+    }
+    return anyNull;
+  }
+
+  /**
+   * Copies float or double elements, widened to double, into {@code out}, null elements as NaN;
+   * returns whether there was one.
+   */
+  private static boolean readInto(ArrayData x, boolean isFloat, double[] out) {
+    int len = x.numElements();
+    if (!isFloat && x instanceof UnsafeArrayData) {
+      UnsafeArrayData u = (UnsafeArrayData) x;
+      Platform.copyMemory(u.getBaseObject(), dataOffset(u), out, Platform.DOUBLE_ARRAY_OFFSET,
+          8L * len);
+      if (!hasNull(u)) {
+        return false;
+      }
+    }
+    boolean copied = !isFloat && x instanceof UnsafeArrayData;
+    boolean anyNull = false;
+    for (int i = 0; i < len; i++) {
+      if (x.isNullAt(i)) {
+        out[i] = Double.NaN;
+        anyNull = true;
+      } else if (!copied) {
+        out[i] = isFloat ? x.getFloat(i) : x.getDouble(i);
+      }
+    }
+    return anyNull;
+  }
+
+  /** Where an UnsafeArrayData's values start: after its length word and null bits. */
+  private static long dataOffset(UnsafeArrayData u) {
+    return u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(u.numElements());
+  }
+
+  /** Whether any of an UnsafeArrayData's null bits is set, a word at a time. */
+  private static boolean hasNull(UnsafeArrayData u) {
+    long bits = u.getBaseOffset() + 8;
+    long end = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(u.numElements());
+    for (long p = bits; p < end; p += 8) {
+      if (Platform.getLong(u.getBaseObject(), p) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private float[] floatOut() {
+    if (floatOut.length < n) {
+      floatOut = new float[Math.max(n, 2 * floatOut.length)];
+    }
+    return floatOut;
+  }
+
+  private double[] doubleOut() {
+    if (doubleOut.length < n) {
+      doubleOut = new double[Math.max(n, 2 * doubleOut.length)];
+    }
+    return doubleOut;
+  }
+}

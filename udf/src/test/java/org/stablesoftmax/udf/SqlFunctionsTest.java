@@ -1,0 +1,324 @@
+package org.stablesoftmax.udf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.apache.spark.sql.functions.call_function;
+import static org.apache.spark.sql.functions.col;
+
+import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.Before;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.StableSoftmax;
+
+/**
+ * The SQL functions against the kernel called directly, bit for bit: on float and double arrays,
+ * read through Parquet's vectorized reader (ColumnarArray), its row reader (UnsafeArrayData) and
+ * in-memory rows, with generated code and interpreted; nulls, empty arrays, NaN, infinities,
+ * temperatures; the DataFrame API; argument errors at analysis.
+ */
+public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
+
+  @ClassRule
+  public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static final List<SqlCase> CASES = SqlCase.all();
+  private static File parquet;
+
+  private static final String FUNCTIONS = "softmax(%1$s, t) AS sm, log_softmax(%1$s, t) AS lsm,"
+      + " logsumexp(%1$s, t) AS lse, cross_entropy(%1$s, label, t) AS ce,"
+      + " soft_cross_entropy(%1$s, target, t) AS sce, softmax_entropy(%1$s, t) AS ent,"
+      + " argmax(%1$s) AS am, top_k(%1$s, 3) AS tk, softmax_incidents(%1$s, label) AS inc,"
+      + " softmax_incidents(%1$s, label, 'float16') AS inc16";
+
+  @Override
+  public boolean enableHiveSupport() {
+    return false;
+  }
+
+  @Before
+  public void registerAndWriteCases() throws IOException {
+    StableSoftmaxFunctions.register(spark());
+    if (parquet == null) {
+      parquet = new File(TMP.getRoot(), "cases.parquet");
+      cases().repartition(3).write().parquet(parquet.getPath());
+    }
+  }
+
+  private Dataset<Row> cases() {
+    List<Row> rows = new ArrayList<>();
+    for (SqlCase c : CASES) {
+      rows.add(c.toRow());
+    }
+    return spark().createDataFrame(rows, SqlCase.SCHEMA);
+  }
+
+  // ------------------------------------------------------------------ equality with the kernel
+
+  @Test
+  public void everyFunctionEqualsTheKernelThroughTheVectorizedParquetReaderWithCodegen() {
+    checkAll(true, true, false);
+  }
+
+  @Test
+  public void everyFunctionEqualsTheKernelThroughTheVectorizedParquetReaderInterpreted() {
+    checkAll(true, false, false);
+  }
+
+  @Test
+  public void everyFunctionEqualsTheKernelThroughTheParquetRowReaderWithCodegen() {
+    checkAll(false, true, false);
+  }
+
+  @Test
+  public void everyFunctionEqualsTheKernelThroughTheParquetRowReaderInterpreted() {
+    checkAll(false, false, false);
+  }
+
+  @Test
+  public void everyFunctionEqualsTheKernelOnInMemoryRowsWithCodegen() {
+    checkAll(false, true, true);
+  }
+
+  @Test
+  public void everyFunctionEqualsTheKernelOnInMemoryRowsInterpreted() {
+    checkAll(false, false, true);
+  }
+
+  private void checkAll(boolean vectorized, boolean codegen, boolean inMemory) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.sql.parquet.enableVectorizedReader", String.valueOf(vectorized));
+    conf.put("spark.sql.parquet.enableNestedColumnVectorizedReader", String.valueOf(vectorized));
+    conf.put("spark.sql.codegen.wholeStage", String.valueOf(codegen));
+    conf.put("spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN");
+    // a compile error in our generated code must fail, not fall back to interpretation
+    conf.put("spark.sql.codegen.fallback", "false");
+    // in-memory rows: interpreted, the optimizer evaluates the projection itself over the
+    // GenericArrayData of the local relation; with codegen, that rule is off
+    conf.put("spark.sql.optimizer.excludedRules", codegen
+        ? "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation" : "");
+    withConf(conf, () -> {
+      Dataset<Row> input = inMemory ? cases() : spark().read().parquet(parquet.getPath());
+      input.createOrReplaceTempView("cases");
+      for (boolean isFloat : new boolean[] {false, true}) {
+        Dataset<Row> result = spark().sql(
+            "SELECT id, " + String.format(FUNCTIONS, isFloat ? "xf" : "xd") + " FROM cases");
+        String plan = result.queryExecution().executedPlan().toString();
+        assertThat(plan).as("whole-stage codegen in the plan").matches(
+            codegen ? "(?s).*\\*\\(\\d+\\).*" : "(?s)[^*]*");
+        check(result.collectAsList(), isFloat);
+      }
+    });
+  }
+
+  private static void check(List<Row> rows, boolean isFloat) {
+    assertThat(rows).hasSize(CASES.size());
+    for (Row r : rows) {
+      SqlCase c = CASES.get((int) r.getLong(0));
+      String what = c + (isFloat ? " float: " : " double: ");
+      Bits.assertArray(what + "softmax", r, 1, c.softmax(isFloat, false));
+      Bits.assertArray(what + "log_softmax", r, 2, c.softmax(isFloat, true));
+      Bits.assertDouble(what + "logsumexp", r, 3, c.logSumExp(isFloat));
+      Bits.assertDouble(what + "cross_entropy", r, 4, c.crossEntropy(isFloat));
+      Bits.assertDouble(what + "soft_cross_entropy", r, 5, c.softCrossEntropy(isFloat));
+      Bits.assertDouble(what + "softmax_entropy", r, 6, c.entropy(isFloat));
+      assertThat(r.isNullAt(7) ? null : r.getInt(7)).as(what + "argmax")
+          .isEqualTo(c.argmax(isFloat));
+      Bits.assertArray(what + "top_k", r, 8, c.topK(isFloat, 3));
+      assertThat(r.<String>getList(9)).as(what + "softmax_incidents")
+          .isEqualTo(c.incidents(isFloat, NaiveDtype.FLOAT32));
+      assertThat(r.<String>getList(10)).as(what + "softmax_incidents float16")
+          .isEqualTo(c.incidents(isFloat, NaiveDtype.FLOAT16));
+    }
+  }
+
+  // ------------------------------------------------------------------ semantics spelled out
+
+  @Test
+  public void theSeedExamplesAreStableWhereTheNaiveFormulaBreaks() {
+    Row r = spark().sql("SELECT"
+        + " softmax(array(1000D, 1001D, 1002D)),"
+        + " softmax_incidents(array(1000D, 1001D, 1002D), 0),"
+        + " cross_entropy(array(-1000D, -1001D, -1002D), 2),"
+        + " softmax_incidents(array(-1000D, -1001D, -1002D), 2),"
+        + " logsumexp(array(10D, 2D, 10000D, 4D)),"
+        + " softmax_incidents(array(10D, 2D, 10000D, 4D), 0)").first();
+    List<Double> p = r.getList(0);
+    double[] shifted = StableSoftmax.softmax(new double[] {0, 1, 2});
+    assertThat(p).as("softmax of [1000, 1001, 1002] = softmax of [0, 1, 2]")
+        .containsExactly(shifted[0], shifted[1], shifted[2]);
+    assertThat(p.get(0) + p.get(1) + p.get(2)).isCloseTo(1.0, within(0x1p-52));
+    assertThat(r.<String>getList(1)).containsExactly("NAIVE_OVERFLOW");
+    assertThat(r.getDouble(2)).as("-log p_2 for [-1000, -1001, -1002]")
+        .isEqualTo(2.40760596444438);
+    assertThat(r.<String>getList(3)).containsExactly("NAIVE_UNDERFLOW");
+    assertThat(r.getDouble(4)).isEqualTo(10000.0);
+    assertThat(r.<String>getList(5)).containsExactly("NAIVE_OVERFLOW", "SATURATED");
+  }
+
+  @Test
+  public void nullsEmptyArraysAndNonFiniteRowsFollowTheDesignTable() {
+    Row r = spark().sql("SELECT"
+        + " softmax(CAST(NULL AS ARRAY<DOUBLE>)), logsumexp(CAST(NULL AS ARRAY<FLOAT>)),"
+        + " softmax(CAST(array() AS ARRAY<DOUBLE>)), logsumexp(CAST(array() AS ARRAY<DOUBLE>)),"
+        + " cross_entropy(CAST(array() AS ARRAY<DOUBLE>), 0),"
+        + " softmax(array(1D, CAST('NaN' AS DOUBLE))), logsumexp(array(1D, CAST('Infinity' AS"
+        + " DOUBLE))), softmax(array(CAST('-Infinity' AS DOUBLE), 0D)),"
+        + " logsumexp(array(CAST('-Infinity' AS DOUBLE), CAST('-Infinity' AS DOUBLE))),"
+        + " cross_entropy(array(CAST('-Infinity' AS DOUBLE), 0D), 0),"
+        + " softmax(array(1D, NULL)), softmax_incidents(array(1D, NULL), 0),"
+        + " softmax_incidents(NULL, NULL), cross_entropy(array(1D, 2D), NULL),"
+        + " argmax(CAST(array() AS ARRAY<DOUBLE>))").first();
+    assertThat(r.isNullAt(0)).as("softmax(null)").isTrue();
+    assertThat(r.isNullAt(1)).as("logsumexp(null)").isTrue();
+    assertThat(r.getList(2)).as("softmax(empty)").isEmpty();
+    assertThat(r.getDouble(3)).as("logsumexp(empty)").isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(r.getDouble(4)).as("cross_entropy(empty)").isNaN();
+    assertThat(r.<Double>getList(5)).as("softmax with NaN").allMatch(v -> v.isNaN());
+    assertThat(r.getDouble(6)).as("logsumexp with +inf").isNaN();
+    assertThat(r.<Double>getList(7)).as("softmax with a masked class").containsExactly(0.0, 1.0);
+    assertThat(r.getDouble(8)).as("logsumexp(all -inf)").isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(r.getDouble(9)).as("cross_entropy, label masked")
+        .isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(r.<Double>getList(10)).as("softmax with a null element").allMatch(v -> v.isNaN());
+    assertThat(r.<String>getList(11)).containsExactly("NULL_ELEMENT");
+    assertThat(r.<String>getList(12)).containsExactly("NULL_LOGITS", "NULL_LABEL");
+    assertThat(r.isNullAt(13)).as("cross_entropy with a null label").isTrue();
+    assertThat(r.isNullAt(14)).as("argmax(empty)").isTrue();
+  }
+
+  @Test
+  public void arrayElementTypesFollowTheInputAndOtherNumbersAreRead() {
+    Dataset<Row> df = spark().sql("SELECT softmax(array(1F, 2F)) AS f, softmax(array(1D, 2D)) AS d,"
+        + " softmax(array(1, 2)) AS i, softmax(array(1.0, 2.0)) AS dec,"
+        + " cross_entropy(array(1, 2), CAST(1 AS TINYINT)) AS ce, softmax(array(1, 2), 2) AS t");
+    assertThat(df.schema().apply("f").dataType().simpleString()).isEqualTo("array<float>");
+    assertThat(df.schema().apply("d").dataType().simpleString()).isEqualTo("array<double>");
+    assertThat(df.schema().apply("i").dataType().simpleString()).isEqualTo("array<double>");
+    Row r = df.first();
+    assertThat(r.getList(2)).isEqualTo(r.getList(1)).isEqualTo(r.getList(3));
+    assertThat(r.getDouble(4)).isEqualTo(
+        StableSoftmax.crossEntropy(new double[] {1, 2}, 1));
+    assertThat(r.<Double>getList(5)).containsExactly(
+        StableSoftmax.softmax(new double[] {1, 2}, 2.0)[0],
+        StableSoftmax.softmax(new double[] {1, 2}, 2.0)[1]);
+  }
+
+  // ------------------------------------------------------------------ the DataFrame API
+
+  @Test
+  public void theDataFrameApiGivesTheSameBitsAsSql() {
+    Dataset<Row> input = spark().read().parquet(parquet.getPath());
+    input.createOrReplaceTempView("cases");
+    List<Row> sql = spark().sql("SELECT id, cross_entropy(xf, label, t), softmax(xd),"
+        + " softmax_incidents(xd, label, 'bfloat16'), top_k(xf, 2) FROM cases ORDER BY id")
+        .collectAsList();
+    Function<Dataset<Row>, List<Row>> sorted = d -> d.orderBy("id").collectAsList();
+    List<Row> called = sorted.apply(input.select(col("id"),
+        call_function("cross_entropy", col("xf"), col("label"), col("t")),
+        call_function("softmax", col("xd")),
+        call_function("softmax_incidents", col("xd"), col("label"),
+            org.apache.spark.sql.functions.lit("bfloat16")),
+        call_function("top_k", col("xf"), org.apache.spark.sql.functions.lit(2))));
+    List<Row> typed = sorted.apply(input.select(col("id"),
+        StableSoftmaxFunctions.crossEntropy(col("xf"), col("label"), col("t")),
+        StableSoftmaxFunctions.softmax(col("xd")),
+        StableSoftmaxFunctions.softmaxIncidents(col("xd"), col("label"), "bfloat16"),
+        StableSoftmaxFunctions.topK(col("xf"), 2)));
+    for (List<Row> other : List.of(called, typed)) {
+      assertThat(other).hasSameSizeAs(sql);
+      for (int i = 0; i < sql.size(); i++) {
+        assertThat(Bits.of(other.get(i))).as("row " + i).isEqualTo(Bits.of(sql.get(i)));
+      }
+    }
+  }
+
+  @Test
+  public void staticColumnsNeedNoRegistration() {
+    SparkSession fresh = spark().newSession();
+    Column p = StableSoftmaxFunctions.softmax(
+        org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.lit(0.0),
+            org.apache.spark.sql.functions.lit(0.0)));
+    Row r = fresh.range(1).select(p, StableSoftmaxFunctions.argmax(
+        org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.lit(0.0f)))).first();
+    assertThat(r.<Double>getList(0)).containsExactly(0.5, 0.5);
+    assertThat(r.getInt(1)).isZero();
+    assertThatThrownBy(() -> fresh.sql("SELECT softmax(array(1D))"))
+        .as("a new session without registration does not know the names")
+        .isInstanceOf(AnalysisException.class).hasMessageContaining("softmax");
+  }
+
+  // ------------------------------------------------------------------ argument errors
+
+  @Test
+  public void wrongArgumentTypesFailAtAnalysisNamingTheFunctionAndTheType() {
+    Map<String, String[]> bad = new LinkedHashMap<>();
+    bad.put("SELECT softmax('abc')", new String[] {"softmax(abc)", "\"STRING\""});
+    bad.put("SELECT log_softmax(array('a', 'b'))",
+        new String[] {"log_softmax(array(a, b))", "\"ARRAY<STRING>\""});
+    bad.put("SELECT cross_entropy(array(1D, 2D), 'one')",
+        new String[] {"cross_entropy(array(1.0, 2.0), one)", "\"STRING\""});
+    bad.put("SELECT cross_entropy(array(1D, 2D), 1.5D)",
+        new String[] {"cross_entropy(array(1.0, 2.0), 1.5)", "\"DOUBLE\""});
+    bad.put("SELECT logsumexp(array(1D), 'hot')",
+        new String[] {"logsumexp(array(1.0), hot)", "\"STRING\""});
+    bad.put("SELECT soft_cross_entropy(array(1D), 1D)",
+        new String[] {"soft_cross_entropy(array(1.0), 1.0)", "\"DOUBLE\""});
+    bad.put("SELECT top_k(array(1D), 'two')", new String[] {"top_k(array(1.0), two)", "\"STRING\""});
+    bad.put("SELECT argmax(map(1, 2))", new String[] {"argmax(map(1, 2))", "\"MAP<INT, INT>\""});
+    bad.put("SELECT softmax_entropy(42)", new String[] {"softmax_entropy(42)", "\"INT\""});
+    bad.put("SELECT softmax_incidents(array(1D), 0, 'float8')",
+        new String[] {"softmax_incidents(array(1.0), 0, float8)", "float8"});
+    bad.put("SELECT softmax_incidents(array(1D), 0, 7)",
+        new String[] {"softmax_incidents(array(1.0), 0, 7)", "\"INT\""});
+    bad.put("SELECT softmax_incidents(array(1D), 0, CAST(id AS STRING)) FROM range(1)",
+        new String[] {"softmax_incidents", "foldable"});
+    bad.put("SELECT softmax()", new String[] {"softmax takes 1 or 2 arguments", "given 0"});
+    bad.put("SELECT cross_entropy(array(1D))",
+        new String[] {"cross_entropy takes 2 or 3 arguments", "given 1"});
+    bad.put("SELECT argmax(array(1D), 2)", new String[] {"argmax takes 1 argument", "given 2"});
+    for (Map.Entry<String, String[]> e : bad.entrySet()) {
+      // spark.sql analyzes eagerly: the error comes before any job runs
+      assertThatThrownBy(() -> spark().sql(e.getKey())).as(e.getKey())
+          .isInstanceOf(AnalysisException.class)
+          .hasMessageContaining(e.getValue()[0]).hasMessageContaining(e.getValue()[1]);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private void withConf(Map<String, String> conf, Runnable body) {
+    Map<String, String> saved = new HashMap<>();
+    for (String key : conf.keySet()) {
+      saved.put(key, spark().conf().contains(key) ? spark().conf().get(key) : null);
+      spark().conf().set(key, conf.get(key));
+    }
+    try {
+      body.run();
+    } finally {
+      saved.forEach((k, v) -> {
+        if (v == null) {
+          spark().conf().unset(k);
+        } else {
+          spark().conf().set(k, v);
+        }
+      });
+    }
+  }
+}

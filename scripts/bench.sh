@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks, measured side by side in one run. Not part of the tests.
 #   scripts/bench.sh kernel [extra JMH options]   kernel ns/element, SIMD vs scalar vs baselines
+#   scripts/bench.sh sql [rows [classes [rounds [master]]]]
+#                                                 avg(cross_entropy) in Spark SQL vs higher-order
+#                                                 functions vs a boxed Java UDF vs reading only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,9 +11,10 @@ what="${1:-}"
 shift || true
 
 case "$what" in
-  kernel) ;;
+  kernel|sql) ;;
   *)
     echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
+    echo "       scripts/bench.sh sql [rows [classes [rounds [master]]]]" >&2
     exit 2
     ;;
 esac
@@ -36,6 +40,16 @@ jmh() {
 }
 
 echo "JVM: $(java -version 2>&1 | head -n 1); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+
+if [ "$what" = sql ]; then
+  # Spark's Java 17 options, written by the build from the parent pom
+  read -r -a spark_opts < udf/target/test-classes/spark-java17-options.txt
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  exec java -Xmx6g --add-modules jdk.incubator.vector "${spark_opts[@]}" -cp "$cp" \
+    -Dlog4j2.configurationFile=log4j2.properties \
+    org.stablesoftmax.udf.SqlBenchmark "${1:-1000000}" "${2:-128}" "${3:-5}" "${4:-local[2]}" \
+    "$out" </dev/null
+fi
 jmh 'KernelBenchmark\.(softmax|logSoftmax|crossEntropy)$' -rf csv -rff "$out/kernel.csv" "$@"
 # the baselines do not depend on the path
 jmh 'KernelBenchmark\.(bareExp|naiveSoftmax)$' -p path=simd -rf csv -rff "$out/baseline.csv" "$@"

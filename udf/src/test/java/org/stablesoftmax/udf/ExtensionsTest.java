@@ -3,11 +3,7 @@ package org.stablesoftmax.udf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -65,16 +61,12 @@ class ExtensionsTest {
   /** Each sql block of the README followed by a text block: the query and its show(false). */
   @Test
   void theReadmeQueriesPrintWhatTheReadmeShows() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    Matcher m = Pattern.compile("```sql\n(.*?)```\\s*```text\n(.*?)```", Pattern.DOTALL)
-        .matcher(readme);
-    int found = 0;
-    while (m.find()) {
-      String shown = spark.sql(m.group(1)).showString(20, 0, false);
-      assertThat(shown.strip()).as(m.group(1)).isEqualTo(m.group(2).strip());
-      found++;
+    List<ReadmeQueries> examples = ReadmeQueries.read();
+    assertThat(examples).as("sql examples in the README").hasSizeGreaterThanOrEqualTo(2);
+    for (ReadmeQueries e : examples) {
+      assertThat(spark.sql(e.sql()).showString(20, 0, false).strip()).as(e.sql())
+          .isEqualTo(e.shown());
     }
-    assertThat(found).as("sql examples in the README").isGreaterThanOrEqualTo(2);
   }
 
   @Test

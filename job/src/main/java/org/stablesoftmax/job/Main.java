@@ -1,0 +1,95 @@
+package org.stablesoftmax.job;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code stablesoftmax}: the command line. Exit codes: 0 ok, 1 the Spark job failed, 2 bad usage
+ * or bad input (one sentence on stderr), 3 a quality gate failed.
+ */
+@Command(name = "stablesoftmax", mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Numerically stable softmax, cross-entropy and model evaluation over Parquet"
+        + " logits on Apache Spark.",
+    subcommands = {GenerateCommand.class})
+public final class Main {
+
+  static final int OK = 0;
+  static final int JOB_FAILED = 1;
+  static final int BAD_INPUT = 2;
+  static final int GATE_FAILED = 3;
+
+  /** Where conf/log4j2.properties sends full log lines and stack traces. */
+  static final String LOG_FILE = System.getProperty("stablesoftmax.log.file",
+      "logs/stablesoftmax.log");
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  @Option(names = "--conf", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+      description = "A properties file of option defaults, over conf/" + Defaults.FILE + ".")
+  Path conf;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    try {
+      cli.setDefaultValueProvider(Defaults.load(confFile(args)));
+    } catch (UserError e) {
+      cli.getErr().println("stablesoftmax: " + e.getMessage());
+      return BAD_INPUT;
+    }
+    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+      if (e instanceof UserError) {
+        LOG.debug("bad input", e);
+        commandLine.getErr().println("stablesoftmax: " + e.getMessage());
+        return BAD_INPUT;
+      }
+      LOG.error("the job failed", e);
+      commandLine.getErr().println("stablesoftmax: the job failed: " + oneLine(e)
+          + " (stack trace in the log, " + LOG_FILE + ")");
+      return JOB_FAILED;
+    });
+    return cli.execute(args);
+  }
+
+  /** The --conf argument, read before parsing because it sets the defaults of the rest. */
+  private static Path confFile(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--conf") && i + 1 < args.length) {
+        return Paths.get(args[i + 1]);
+      }
+      if (args[i].startsWith("--conf=")) {
+        return Paths.get(args[i].substring("--conf=".length()));
+      }
+    }
+    return null;
+  }
+
+  private static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? root.getClass().getSimpleName()
+        : root.getMessage();
+    return message.lines().findFirst().orElse(message);
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"stablesoftmax " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

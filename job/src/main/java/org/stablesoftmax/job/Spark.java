@@ -1,0 +1,18 @@
+package org.stablesoftmax.job;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The job's SparkSession: the master and settings come from spark-submit or spark-defaults. */
+final class Spark {
+
+  private Spark() {}
+
+  static SparkSession session(String appName) {
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (System.getProperty("spark.master") == null) {
+      // a plain java run (tests, IDE): local mode on every core
+      builder.master("local[*]");
+    }
+    return builder.getOrCreate();
+  }
+}

@@ -66,12 +66,8 @@ final class Defaults implements IDefaultValueProvider {
       return null;
     }
     String name = ((OptionSpec) arg).longestName().replaceFirst("^-+", "");
-    String command = arg.command().name();
-    String value = properties.getProperty(command + "." + name);
-    return value != null ? value.trim() : trimmed(properties.getProperty(name));
-  }
-
-  private static String trimmed(String s) {
-    return s == null ? null : s.trim();
+    String value = properties.getProperty(arg.command().name() + "." + name,
+        properties.getProperty(name));
+    return value == null ? null : value.trim();
   }
 }

@@ -1,6 +1,7 @@
 package org.stablesoftmax.job;
 
 import java.util.SplittableRandom;
+import org.stablesoftmax.kernel.StableSoftmax;
 
 /**
  * The rows of {@code stablesoftmax generate}: row {@code id} depends only on the seed and the id,
@@ -45,7 +46,7 @@ public final class SyntheticLogits implements java.io.Serializable {
     for (int i = 0; i < classes; i++) {
       x[i] = 3.0 * gaussian(rng);
     }
-    int top = argmax(x);
+    int top = StableSoftmax.argmax(x);
     int label = rng.nextDouble() < 0.6 ? top : rng.nextInt(classes);
     double u = rng.nextDouble();
     if (u < badFraction) {
@@ -93,7 +94,7 @@ public final class SyntheticLogits implements java.io.Serializable {
         add(x, -1000.0);
         break;
       case 2:
-        x[argmax(x)] += 10000.0;
+        x[StableSoftmax.argmax(x)] += 10000.0;
         break;
       case 3:
         for (int i = 0; i < classes; i++) {
@@ -113,16 +114,6 @@ public final class SyntheticLogits implements java.io.Serializable {
     for (int i = 0; i < x.length; i++) {
       x[i] += c;
     }
-  }
-
-  private static int argmax(double[] x) {
-    int k = 0;
-    for (int i = 1; i < x.length; i++) {
-      if (x[i] > x[k]) {
-        k = i;
-      }
-    }
-    return k;
   }
 
   private static double gaussian(SplittableRandom rng) {

@@ -246,21 +246,16 @@ public final class RowEvaluator {
 
   /** Copies floats into {@code out}, null elements as NaN; returns whether there was one. */
   private static boolean readFloats(ArrayData x, float[] out) {
-    int len = x.numElements();
-    if (x instanceof UnsafeArrayData) {
-      UnsafeArrayData u = (UnsafeArrayData) x;
-      Platform.copyMemory(u.getBaseObject(), dataOffset(u), out, Platform.FLOAT_ARRAY_OFFSET,
-          4L * len);
-      if (!hasNull(u)) {
-        return false;
-      }
+    boolean copied = x instanceof UnsafeArrayData;
+    if (copied && !bulkCopy((UnsafeArrayData) x, out, Platform.FLOAT_ARRAY_OFFSET, 4)) {
+      return false;
     }
     boolean anyNull = false;
-    for (int i = 0; i < len; i++) {
+    for (int i = 0; i < x.numElements(); i++) {
       if (x.isNullAt(i)) {
         out[i] = Float.NaN;
         anyNull = true;
-      } else if (!(x instanceof UnsafeArrayData)) {
+      } else if (!copied) {
         out[i] = x.getFloat(i);
       }
     }
@@ -272,18 +267,12 @@ public final class RowEvaluator {
    * returns whether there was one.
    */
   private static boolean readInto(ArrayData x, boolean isFloat, double[] out) {
-    int len = x.numElements();
-    if (!isFloat && x instanceof UnsafeArrayData) {
-      UnsafeArrayData u = (UnsafeArrayData) x;
-      Platform.copyMemory(u.getBaseObject(), dataOffset(u), out, Platform.DOUBLE_ARRAY_OFFSET,
-          8L * len);
-      if (!hasNull(u)) {
-        return false;
-      }
-    }
     boolean copied = !isFloat && x instanceof UnsafeArrayData;
+    if (copied && !bulkCopy((UnsafeArrayData) x, out, Platform.DOUBLE_ARRAY_OFFSET, 8)) {
+      return false;
+    }
     boolean anyNull = false;
-    for (int i = 0; i < len; i++) {
+    for (int i = 0; i < x.numElements(); i++) {
       if (x.isNullAt(i)) {
         out[i] = Double.NaN;
         anyNull = true;
@@ -292,6 +281,16 @@ public final class RowEvaluator {
       }
     }
     return anyNull;
+  }
+
+  /**
+   * Copies an UnsafeArrayData's values (null elements as whatever bits they hold) into a
+   * primitive array; returns whether any element is null.
+   */
+  private static boolean bulkCopy(UnsafeArrayData u, Object out, long outOffset, int size) {
+    Platform.copyMemory(u.getBaseObject(), dataOffset(u), out, outOffset,
+        (long) size * u.numElements());
+    return hasNull(u);
   }
 
   /** Where an UnsafeArrayData's values start: after its length word and null bits. */

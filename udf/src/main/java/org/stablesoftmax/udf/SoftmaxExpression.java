@@ -62,6 +62,11 @@ public final class SoftmaxExpression extends Expression implements Serializable 
   /** The children cast to the types the evaluator reads; built on first use. */
   private transient Expression[] inputs;
   private transient MethodHandle method;
+  /**
+   * The naive dtype's ordinal, read once from the constant argument: null until then (and after
+   * deserialization, which skips field initializers).
+   */
+  private transient Integer dtype;
 
   public SoftmaxExpression(SoftmaxFunction function, Seq<Expression> children) {
     this.function = Objects.requireNonNull(function, "function");
@@ -276,11 +281,12 @@ public final class SoftmaxExpression extends Expression implements Serializable 
 
   /** The naive dtype's ordinal: the constant argument, or float32. */
   private int dtypeOrdinal() {
-    int i = function.params().indexOf(Param.NAIVE_DTYPE);
-    if (i < 0 || i >= arguments().size()) {
-      return NaiveDtype.FLOAT32.ordinal();
+    if (dtype == null) {
+      int i = function.params().indexOf(Param.NAIVE_DTYPE);
+      dtype = i < 0 || i >= arguments().size() ? NaiveDtype.FLOAT32.ordinal()
+          : NaiveDtype.parse(arguments().get(i).eval(null).toString()).ordinal();
     }
-    return NaiveDtype.parse(arguments().get(i).eval(null).toString()).ordinal();
+    return dtype;
   }
 
   /**

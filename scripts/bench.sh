@@ -4,6 +4,10 @@
 #   scripts/bench.sh sql [rows [classes [rounds [master]]]]
 #                                                 avg(cross_entropy) in Spark SQL vs higher-order
 #                                                 functions vs a boxed Java UDF vs reading only
+#   scripts/bench.sh evaluate [rounds]           stablesoftmax evaluate (both engines) vs reading
+#                                                 only vs a boxed Java UDF vs higher-order
+#                                                 functions, on 1,000,000 x 128 and 2,000 x 32,768
+#                                                 float; then 500 x 200,000 double in 1 GiB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,10 +15,11 @@ what="${1:-}"
 shift || true
 
 case "$what" in
-  kernel|sql) ;;
+  kernel|sql|evaluate) ;;
   *)
     echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
     echo "       scripts/bench.sh sql [rows [classes [rounds [master]]]]" >&2
+    echo "       scripts/bench.sh evaluate [rounds]" >&2
     exit 2
     ;;
 esac
@@ -49,6 +54,31 @@ if [ "$what" = sql ]; then
     -Dlog4j2.configurationFile=log4j2.properties \
     org.stablesoftmax.udf.SqlBenchmark "${1:-1000000}" "${2:-128}" "${3:-5}" "${4:-local[2]}" \
     "$out" </dev/null
+fi
+if [ "$what" = evaluate ]; then
+  build -DskipTests install
+  build -pl job dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$PWD/$out/job-classpath.txt"
+  read -r -a spark_opts < udf/target/test-classes/spark-java17-options.txt
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  bench() {
+    java -Xmx6g --add-modules jdk.incubator.vector "${spark_opts[@]}" \
+      -cp "job/target/test-classes:job/target/classes:$(cat "$out/job-classpath.txt")" \
+      -Dlog4j2.configurationFile=log4j2.properties \
+      org.stablesoftmax.job.EvaluateBenchmark "$@" </dev/null
+  }
+  rounds="${1:-5}"
+  bench 1000000 128 "$rounds" 'local[2]' "$out"
+  bench 2000 32768 "$rounds" 'local[2]' "$out"
+  # the widest rows, in the memory of a small driver, through scripts/run-local.sh
+  wide="$out/evaluate-data-500x200000-double"
+  if [ ! -f "$wide/_SUCCESS" ]; then
+    DRIVER_MEMORY=1g scripts/run-local.sh generate --output "$wide" --overwrite --rows 500 \
+      --classes 200000 --dtype double --files 2
+  fi
+  printf '\n500 rows x 200,000 double logits, local[*], --driver-memory 1g:\n'
+  DRIVER_MEMORY=1g scripts/run-local.sh evaluate --input "$wide" --id-col id
+  exit
 fi
 jmh 'KernelBenchmark\.(softmax|logSoftmax|crossEntropy)$' -rf csv -rff "$out/kernel.csv" "$@"
 # the baselines do not depend on the path

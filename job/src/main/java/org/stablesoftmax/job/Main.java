@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = "Numerically stable softmax, cross-entropy and model evaluation over Parquet"
         + " logits on Apache Spark.",
-    subcommands = {GenerateCommand.class})
+    subcommands = {EvaluateCommand.class, GenerateCommand.class})
 public final class Main {
 
   static final int OK = 0;
@@ -74,7 +74,7 @@ public final class Main {
     return null;
   }
 
-  private static String oneLine(Throwable e) {
+  static String oneLine(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

@@ -13,6 +13,8 @@ final class Spark {
       // a plain java run (tests, IDE): local mode on every core
       builder.master("local[*]");
     }
-    return builder.getOrCreate();
+    SparkSession spark = builder.getOrCreate();
+    StageProgress.attach(spark.sparkContext());
+    return spark;
   }
 }

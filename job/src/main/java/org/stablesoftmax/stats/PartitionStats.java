@@ -49,6 +49,7 @@ public final class PartitionStats implements Serializable {
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
+  private long incidentRows;
   private final List<List<RowId>> examples = new ArrayList<>(KINDS);
 
   public PartitionStats() {
@@ -65,6 +66,9 @@ public final class PartitionStats implements Serializable {
   /** Counts a row that was read, evaluated or not. */
   public void row(RowId id, int incidents) {
     rows++;
+    if (incidents != 0) {
+      incidentRows++;
+    }
     if ((incidents & IncidentKind.NAIVE_FAILURES) != 0) {
       naiveFailureRows++;
     }
@@ -87,7 +91,6 @@ public final class PartitionStats implements Serializable {
    */
   public void evaluated(double loss, boolean top1, boolean topK, double entropy,
       double maxProbability) {
-    evaluated++;
     if (Double.isFinite(loss)) {
       lossSum.add(loss);
       lossFinite++;
@@ -100,6 +103,16 @@ public final class PartitionStats implements Serializable {
     if (topK) {
       topKCorrect++;
     }
+    add(entropy, maxProbability, top1);
+  }
+
+  /** Adds an evaluated row without a label: its entropy and top probability. */
+  public void evaluatedUnlabeled(double entropy, double maxProbability) {
+    add(entropy, maxProbability, false);
+  }
+
+  private void add(double entropy, double maxProbability, boolean top1) {
+    evaluated++;
     if (Double.isFinite(entropy)) {
       entropySum.add(entropy);
       entropyFinite++;
@@ -149,6 +162,7 @@ public final class PartitionStats implements Serializable {
       binConfidence[b].add(other.binConfidence[b]);
     }
     naiveFailureRows += other.naiveFailureRows;
+    incidentRows += other.incidentRows;
     for (int k = 0; k < KINDS; k++) {
       incidentCount[k] += other.incidentCount[k];
       for (RowId id : other.examples.get(k)) {
@@ -241,6 +255,11 @@ public final class PartitionStats implements Serializable {
     return naiveFailureRows;
   }
 
+  /** Rows with at least one incident of any kind. */
+  public long incidentRows() {
+    return incidentRows;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof PartitionStats)) {
@@ -255,7 +274,8 @@ public final class PartitionStats implements Serializable {
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Arrays.equals(incidentCount, t.incidentCount)
-        && naiveFailureRows == t.naiveFailureRows && examples.equals(t.examples);
+        && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
+        && examples.equals(t.examples);
   }
 
   @Override

@@ -485,6 +485,33 @@ public final class SoftmaxRow {
     return n;
   }
 
+  /**
+   * The number of classes that rank before class {@code i} in {@link #topK}'s order (larger logit,
+   * NaN first, equal logits by index): {@code i} is among the top {@code k} iff
+   * {@code rank(i) < k}. One pass, no heap.
+   */
+  public int rank(int i) {
+    Checks.label(i, len);
+    double v = x[off + i];
+    int r = 0;
+    if (Double.isNaN(v)) {
+      for (int j = 0; j < i; j++) {
+        r += Double.isNaN(x[off + j]) ? 1 : 0;
+      }
+      return r;
+    }
+    // before i, equal logits rank first; after it, only larger ones (and NaN, unordered)
+    for (int j = 0; j < i; j++) {
+      double w = x[off + j];
+      r += !(w < v) ? 1 : 0;
+    }
+    for (int j = i + 1; j < len; j++) {
+      double w = x[off + j];
+      r += !(w <= v) ? 1 : 0;
+    }
+    return r;
+  }
+
   /** Whether class {@code i} ranks before class {@code j}: larger logit, NaN first, then index. */
   private boolean ranksBefore(int i, int j) {
     double vi = x[off + i];

@@ -143,6 +143,14 @@ public final class RowEvaluator {
     return row.entropy();
   }
 
+  /** The largest probability of softmax(x / t); NaN for an empty or non-finite row. */
+  public double maxProbability(ArrayData x, boolean isFloat, double t) {
+    if (!analyze(x, isFloat, t)) {
+      return Double.NaN;
+    }
+    return row.maxProbability();
+  }
+
   /** The index of the first largest logit (NaN counts as largest); null for an empty row. */
   public int argmax(ArrayData x, boolean isFloat) {
     analyze(x, isFloat, 1.0);
@@ -186,11 +194,7 @@ public final class RowEvaluator {
       }
       bits |= row.incidents(k, DTYPES[dtype]);
       if (nullElement) {
-        bits |= IncidentKind.NULL_ELEMENT.bit();
-        if (!nanElement) {
-          // the NaN the kernel saw stands for a null
-          bits &= ~IncidentKind.NAN_LOGIT.bit();
-        }
+        bits = withNullElement(bits, nanElement);
       }
     }
     int count = 0;
@@ -202,6 +206,16 @@ public final class RowEvaluator {
     UTF8String[] out = new UTF8String[count];
     System.arraycopy(names, 0, out, 0, count);
     return new GenericArrayData(out);
+  }
+
+  /**
+   * The incidents of a row that had a null element, read as NaN: {@code NULL_ELEMENT}, and
+   * {@code NAN_LOGIT} only if some non-null element is NaN ({@code nanElement}).
+   */
+  public static int withNullElement(int incidents, boolean nanElement) {
+    int bits = incidents | IncidentKind.NULL_ELEMENT.bit();
+    // otherwise the NaN the kernel saw stands for a null
+    return nanElement ? bits : bits & ~IncidentKind.NAN_LOGIT.bit();
   }
 
   // ------------------------------------------------------------------ reading rows
@@ -247,7 +261,7 @@ public final class RowEvaluator {
   /** Copies floats into {@code out}, null elements as NaN; returns whether there was one. */
   private static boolean readFloats(ArrayData x, float[] out) {
     boolean copied = x instanceof UnsafeArrayData;
-    if (copied && !bulkCopy((UnsafeArrayData) x, out, Platform.FLOAT_ARRAY_OFFSET, 4)) {
+    if (copied && !UnsafeArrays.copy((UnsafeArrayData) x, out, Platform.FLOAT_ARRAY_OFFSET, 4)) {
       return false;
     }
     boolean anyNull = false;
@@ -268,7 +282,7 @@ public final class RowEvaluator {
    */
   private static boolean readInto(ArrayData x, boolean isFloat, double[] out) {
     boolean copied = !isFloat && x instanceof UnsafeArrayData;
-    if (copied && !bulkCopy((UnsafeArrayData) x, out, Platform.DOUBLE_ARRAY_OFFSET, 8)) {
+    if (copied && !UnsafeArrays.copy((UnsafeArrayData) x, out, Platform.DOUBLE_ARRAY_OFFSET, 8)) {
       return false;
     }
     boolean anyNull = false;
@@ -281,33 +295,6 @@ public final class RowEvaluator {
       }
     }
     return anyNull;
-  }
-
-  /**
-   * Copies an UnsafeArrayData's values (null elements as whatever bits they hold) into a
-   * primitive array; returns whether any element is null.
-   */
-  private static boolean bulkCopy(UnsafeArrayData u, Object out, long outOffset, int size) {
-    Platform.copyMemory(u.getBaseObject(), dataOffset(u), out, outOffset,
-        (long) size * u.numElements());
-    return hasNull(u);
-  }
-
-  /** Where an UnsafeArrayData's values start: after its length word and null bits. */
-  private static long dataOffset(UnsafeArrayData u) {
-    return u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(u.numElements());
-  }
-
-  /** Whether any of an UnsafeArrayData's null bits is set, a word at a time. */
-  private static boolean hasNull(UnsafeArrayData u) {
-    long bits = u.getBaseOffset() + 8;
-    long end = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(u.numElements());
-    for (long p = bits; p < end; p += 8) {
-      if (Platform.getLong(u.getBaseObject(), p) != 0) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private float[] floatOut() {

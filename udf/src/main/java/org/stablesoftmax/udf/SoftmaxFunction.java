@@ -33,6 +33,8 @@ public enum SoftmaxFunction {
       "-sum(target_probs * log_softmax(logits / temperature)); null if the sizes differ."),
   SOFTMAX_ENTROPY("softmax_entropy", "entropy", 1, Param.LOGITS, Param.TEMPERATURE,
       "The entropy of softmax(logits / temperature), in nats."),
+  MAX_PROBABILITY("max_probability", "maxProbability", 1, Param.LOGITS, Param.TEMPERATURE,
+      "The largest probability of softmax(logits / temperature): the model's confidence."),
   ARGMAX("argmax", "argmax", 1, Param.LOGITS,
       "The index of the first largest logit (NaN counts as largest); null if empty.") {
     @Override

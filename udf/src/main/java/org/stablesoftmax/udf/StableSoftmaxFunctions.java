@@ -21,6 +21,7 @@ import scala.collection.Seq;
  *
  * <p>{@link #register(SparkSession)} makes {@code softmax}, {@code log_softmax},
  * {@code logsumexp}, {@code cross_entropy}, {@code soft_cross_entropy}, {@code softmax_entropy},
+ * {@code max_probability},
  * {@code argmax}, {@code top_k} and {@code softmax_incidents} callable from SQL in that session
  * (and from {@code functions.call_function}); {@link StableSoftmaxExtensions} does the same for
  * every session through {@code spark.sql.extensions}. The static methods build the same
@@ -151,6 +152,21 @@ public final class StableSoftmaxFunctions {
   /** {@code softmax_entropy(logits)}. */
   public static Column softmaxEntropy(Column logits) {
     return call(SoftmaxFunction.SOFTMAX_ENTROPY, logits);
+  }
+
+  /** {@code softmax_entropy(logits, temperature)}, the temperature a column. */
+  public static Column softmaxEntropy(Column logits, Column temperature) {
+    return call(SoftmaxFunction.SOFTMAX_ENTROPY, logits, temperature);
+  }
+
+  /** {@code max_probability(logits)}. */
+  public static Column maxProbability(Column logits) {
+    return call(SoftmaxFunction.MAX_PROBABILITY, logits);
+  }
+
+  /** {@code max_probability(logits, temperature)}, the temperature a column. */
+  public static Column maxProbability(Column logits, Column temperature) {
+    return call(SoftmaxFunction.MAX_PROBABILITY, logits, temperature);
   }
 
   /** {@code argmax(logits)}. */

@@ -134,13 +134,14 @@ public final class SqlBenchmark {
     }
   }
 
-  private static double median(List<Double> values) {
+  /** The median of some timings. */
+  public static double median(List<Double> values) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   /** The same stable loss as a plain Java UDF: Spark hands it a Seq of boxed Floats. */
-  static final class BoxedCrossEntropy implements UDF2<Seq<Float>, Integer, Double> {
+  public static final class BoxedCrossEntropy implements UDF2<Seq<Float>, Integer, Double> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -150,13 +151,18 @@ public final class SqlBenchmark {
       }
       double m = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < logits.size(); i++) {
-        m = Math.max(m, logits.apply(i));
+        m = Math.max(m, value(logits.apply(i)));
       }
       double sum = 0;
       for (int i = 0; i < logits.size(); i++) {
-        sum += Math.exp(logits.apply(i) - m);
+        sum += Math.exp(value(logits.apply(i)) - m);
       }
-      return m + Math.log(sum) - logits.apply(label);
+      return m + Math.log(sum) - value(logits.apply(label));
+    }
+
+    /** A null element reads as NaN, as in the SQL functions. */
+    private static double value(Float v) {
+      return v == null ? Double.NaN : v;
     }
   }
 }

@@ -186,6 +186,11 @@ record SqlCase(long id, String name, Double[] logits, Long label, Double tempera
     return row == null ? null : row.entropy();
   }
 
+  Double maxProbability(boolean isFloat) {
+    SoftmaxRow row = analyzed(isFloat);
+    return row == null ? null : row.maxProbability();
+  }
+
   Integer argmax(boolean isFloat) {
     SoftmaxRow row = analyzed(isFloat, 1.0);
     return row == null || row.argmax() < 0 ? null : row.argmax();

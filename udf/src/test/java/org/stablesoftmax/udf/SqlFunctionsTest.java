@@ -45,7 +45,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
       + " logsumexp(%1$s, t) AS lse, cross_entropy(%1$s, label, t) AS ce,"
       + " soft_cross_entropy(%1$s, target, t) AS sce, softmax_entropy(%1$s, t) AS ent,"
       + " argmax(%1$s) AS am, top_k(%1$s, 3) AS tk, softmax_incidents(%1$s, label) AS inc,"
-      + " softmax_incidents(%1$s, label, 'float16') AS inc16";
+      + " softmax_incidents(%1$s, label, 'float16') AS inc16, max_probability(%1$s, t) AS mp";
 
   @Override
   public boolean enableHiveSupport() {
@@ -145,6 +145,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
           .isEqualTo(c.incidents(isFloat, NaiveDtype.FLOAT32));
       assertThat(r.<String>getList(10)).as(what + "softmax_incidents float16")
           .isEqualTo(c.incidents(isFloat, NaiveDtype.FLOAT16));
+      Bits.assertDouble(what + "max_probability", r, 11, c.maxProbability(isFloat));
     }
   }
 

@@ -1,0 +1,121 @@
+package org.stablesoftmax.evaluate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.stablesoftmax.kernel.IncidentKind;
+import org.stablesoftmax.stats.PartitionStats;
+import org.stablesoftmax.udf.StableSoftmaxFunctions;
+
+/**
+ * The two ways to evaluate a standardized input (columns at {@link EvalSpec#LOGITS} ...): each
+ * partition gives one {@link PartitionStats} from {@code mapPartitions}, and the driver merges
+ * them in partition order. Both give the same state to the bit.
+ */
+public enum Engine {
+  /** Rows packed into Arrow batches, the kernel over the flat buffers (the throughput path). */
+  ARROW {
+    @Override
+    JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
+      return input.queryExecution().toRdd().toJavaRDD().mapPartitions(
+          (FlatMapFunction<java.util.Iterator<InternalRow>, PartitionStats>) rows ->
+              Collections.singletonList(ArrowBatches.evaluate(rows, spec)).iterator());
+    }
+  },
+  /** The Spark SQL functions over the logits column, their results counted per partition. */
+  UDF {
+    @Override
+    JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
+      Column logits = col(input.columns()[EvalSpec.LOGITS]);
+      if (spec.logits() == EvalSpec.LogitsKind.VECTOR) {
+        logits = org.apache.spark.ml.functions.vector_to_array(logits, "float64");
+      }
+      Column label = col(input.columns()[EvalSpec.LABEL]);
+      Column t = lit(spec.temperature());
+      Dataset<Row> scored = input.select(
+          StableSoftmaxFunctions.softmaxIncidents(logits, label, spec.naiveDtype().label()),
+          label,
+          col(input.columns()[EvalSpec.ID]),
+          col(input.columns()[EvalSpec.FILE]),
+          col(input.columns()[EvalSpec.ROW_INDEX]),
+          spec.hasLabel() ? StableSoftmaxFunctions.crossEntropy(logits, label, t)
+              : lit(Double.NaN),
+          StableSoftmaxFunctions.argmax(logits),
+          spec.hasLabel() ? StableSoftmaxFunctions.topK(logits, spec.topK()) : lit(null),
+          StableSoftmaxFunctions.softmaxEntropy(logits, t),
+          StableSoftmaxFunctions.maxProbability(logits, t));
+      return scored.queryExecution().toRdd().toJavaRDD().mapPartitions(
+          (FlatMapFunction<java.util.Iterator<InternalRow>, PartitionStats>) rows ->
+              Collections.singletonList(scoreUdfRows(rows, spec)).iterator());
+    }
+  };
+
+  abstract JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec);
+
+  /** Evaluates the input: the partitions' states, in partition order. */
+  public List<PartitionStats> evaluate(Dataset<Row> input, EvalSpec spec) {
+    return partitions(input, spec).collect();
+  }
+
+  /** The merge of the partitions' states, in partition order. */
+  public static PartitionStats merge(List<PartitionStats> parts) {
+    PartitionStats all = new PartitionStats();
+    for (PartitionStats p : parts) {
+      all.merge(p);
+    }
+    return all;
+  }
+
+  private static final Map<UTF8String, Integer> KIND_BITS = new HashMap<>();
+
+  static {
+    for (IncidentKind k : IncidentKind.values()) {
+      KIND_BITS.put(UTF8String.fromString(k.name()), k.bit());
+    }
+  }
+
+  /** Counts the udf engine's rows: incidents, label, id, file, row index, then the results. */
+  private static PartitionStats scoreUdfRows(java.util.Iterator<InternalRow> rows,
+      EvalSpec spec) {
+    RowScoring scoring = new RowScoring(spec);
+    while (rows.hasNext()) {
+      InternalRow r = rows.next();
+      ArrayData names = r.getArray(0);
+      int bits = 0;
+      for (int i = 0; i < names.numElements(); i++) {
+        bits |= KIND_BITS.get(names.getUTF8String(i));
+      }
+      boolean labelNull = r.isNullAt(1);
+      long label = labelNull ? 0 : r.getLong(1);
+      boolean idNull = r.isNullAt(2);
+      if (!scoring.row(bits, labelNull, label, idNull, idNull ? 0 : r.getLong(2),
+          r.getUTF8String(3), r.getLong(4))) {
+        continue;
+      }
+      boolean inTopK = false;
+      if (spec.hasLabel()) {
+        ArrayData topK = r.getArray(7);
+        for (int i = 0; i < topK.numElements(); i++) {
+          inTopK |= topK.getInt(i) == label;
+        }
+      }
+      scoring.evaluated(r.isNullAt(5) ? Double.NaN : r.getDouble(5),
+          r.isNullAt(6) ? -1 : r.getInt(6), label, inTopK,
+          r.isNullAt(8) ? Double.NaN : r.getDouble(8),
+          r.isNullAt(9) ? Double.NaN : r.getDouble(9));
+    }
+    return scoring.stats();
+  }
+}

@@ -1,0 +1,234 @@
+package org.stablesoftmax.job;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.stablesoftmax.evaluate.Engine;
+import org.stablesoftmax.evaluate.EvalSpec;
+import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.stats.PartitionStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code stablesoftmax evaluate}: the mean loss, metrics and incidents of a Parquet dataset. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Evaluates logits stored as Parquet: exact mean cross-entropy, perplexity,"
+        + " accuracy, top-k accuracy, entropy and calibration, and every row on which a naive"
+        + " softmax would overflow, underflow or give NaN. Prints a table; with --output, writes"
+        + " DIR/summary.json.")
+final class EvaluateCommand implements Callable<Integer> {
+
+  @Option(names = "--input", required = true, paramLabel = "PATH",
+      description = "A Parquet file, a directory of them, or a glob.")
+  String input;
+
+  @Option(names = "--logits-col", paramLabel = "NAME",
+      description = "The logits: array<float>, array<double> or an MLlib Vector"
+          + " (default ${DEFAULT-VALUE}).")
+  String logitsCol;
+
+  @Option(names = "--label-col", paramLabel = "NAME",
+      description = "The label: int, bigint or an integral double (default ${DEFAULT-VALUE}).")
+  String labelCol;
+
+  @Option(names = "--id-col", paramLabel = "NAME",
+      description = "An integer id naming rows in the incident examples; without it, rows are"
+          + " named file#row-index.")
+  String idCol;
+
+  @Option(names = "--no-label", description = "No label column: softmax-only metrics.")
+  boolean noLabel;
+
+  @Option(names = "--temperature", paramLabel = "T",
+      description = "Divide the logits by T (default ${DEFAULT-VALUE}).")
+  double temperature;
+
+  @Option(names = "--top-k", paramLabel = "K",
+      description = "The k of the top-k accuracy (default ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--naive-dtype", paramLabel = "DTYPE",
+      description = "float32, float64, float16 or bfloat16: the dtype of the naive softmax whose"
+          + " failures are counted (default ${DEFAULT-VALUE}).")
+  String naiveDtype;
+
+  @Option(names = "--ignore-index", paramLabel = "LABEL",
+      description = "Skip rows with this label, as PyTorch's ignore_index (e.g. -100).")
+  Long ignoreIndex;
+
+  @Option(names = "--engine", paramLabel = "arrow|udf",
+      description = "arrow: Arrow batches through the kernel (fast); udf: the Spark SQL"
+          + " functions. Both give the same bits (default ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(names = "--output", paramLabel = "DIR",
+      description = "Write DIR/summary.json (DIR must not exist or be empty, unless"
+          + " --overwrite); without it, results are only printed.")
+  String output;
+
+  @Option(names = "--overwrite", description = "Replace a non-empty output directory.")
+  boolean overwrite;
+
+  @Option(names = "--max-incident-rate", paramLabel = "R",
+      description = "Exit with code 3 if more than this share of the rows (0 to 1) has an"
+          + " incident.")
+  Double maxIncidentRate;
+
+  @Option(names = "--ignore-corrupt-files",
+      description = "Skip unreadable Parquet files (counted in the summary) instead of failing.")
+  boolean ignoreCorruptFiles;
+
+  @Option(names = "--batch-bytes", paramLabel = "BYTES",
+      description = "The Arrow engine's batch size bound, in bytes of logits"
+          + " (default ${DEFAULT-VALUE}).")
+  long batchBytes;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!StableSoftmax.isValidTemperature(temperature)) {
+      throw new UserError("--temperature must be a positive number between 1e-300 and 1e300,"
+          + " got " + temperature + ".");
+    }
+    if (topK < 1) {
+      throw new UserError("--top-k must be at least 1, got " + topK + ".");
+    }
+    NaiveDtype dtype;
+    try {
+      dtype = NaiveDtype.parse(naiveDtype);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--naive-dtype must be float32, float64, float16 or bfloat16, got '"
+          + naiveDtype + "'.", e);
+    }
+    Engine eng;
+    try {
+      eng = Engine.valueOf(engine.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--engine must be arrow or udf, got '" + engine + "'.", e);
+    }
+    if (maxIncidentRate != null && !(maxIncidentRate >= 0 && maxIncidentRate <= 1)) {
+      throw new UserError("--max-incident-rate must be between 0 and 1, got " + maxIncidentRate
+          + ".");
+    }
+    if (batchBytes < 1024) {
+      throw new UserError("--batch-bytes must be at least 1024, got " + batchBytes + ".");
+    }
+
+    SparkSession spark = Spark.session("stablesoftmax evaluate");
+    OutputDir out = output == null ? null
+        : new OutputDir(output, overwrite, spark.sparkContext().hadoopConfiguration());
+    InputFiles files = InputFiles.check(spark, input, logitsCol);
+    if (!files.unreadable.isEmpty()) {
+      InputFiles.Footer bad = files.unreadable.get(0);
+      if (!ignoreCorruptFiles) {
+        throw new UserError("The input file " + bad.path() + " is not a readable Parquet file ("
+            + bad.error() + ")" + (files.unreadable.size() > 1 ? ", nor are "
+            + (files.unreadable.size() - 1) + " more" : "")
+            + "; pass --ignore-corrupt-files to skip such files.");
+      }
+      if (files.readable.isEmpty()) {
+        throw new UserError("No readable Parquet file in " + input + " (" + bad.path() + ": "
+            + bad.error() + ").");
+      }
+    }
+    if (ignoreCorruptFiles) {
+      spark.conf().set("spark.sql.files.ignoreCorruptFiles", "true");
+    }
+    // the reader's batches hold whole rows: keep a batch of wide rows within --batch-bytes
+    long rowBytes = 8 * files.valuesPerRow();
+    spark.conf().set("spark.sql.parquet.columnarReaderBatchSize",
+        Long.toString(Math.max(1, Math.min(4096, batchBytes / rowBytes))));
+    InputTable table = InputTable.read(spark, files, logitsCol, noLabel ? null : labelCol, idCol);
+    EvalSpec spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
+        ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex, files.commonDirectory(),
+        batchBytes, 4096);
+
+    long start = System.nanoTime();
+    List<PartitionStats> parts;
+    try {
+      parts = eng.evaluate(table.rows, spec);
+    } catch (Exception e) {
+      throw unreadableFile(e, files);
+    }
+    PartitionStats stats = Engine.merge(parts);
+    double seconds = (System.nanoTime() - start) / 1e9;
+
+    Map<String, Object> in = new LinkedHashMap<>();
+    in.put("path", input);
+    in.put("files", (long) files.readable.size());
+    in.put("partitions", (long) parts.size());
+    in.put("corrupt_files_skipped", files.unreadable.stream()
+        .map(InputFiles.Footer::path).toList());
+    // rows the footers promise but the reading did not give (a file corrupt inside)
+    in.put("rows_unreadable", files.rows() - stats.rows());
+    in.put("schema", table.schema.simpleString());
+    Map<String, Object> opts = new LinkedHashMap<>();
+    opts.put("logits_col", logitsCol);
+    opts.put("label_col", noLabel ? null : labelCol);
+    opts.put("id_col", idCol);
+    opts.put("temperature", temperature);
+    opts.put("top_k", (long) topK);
+    opts.put("naive_dtype", dtype.label());
+    opts.put("ignore_index", ignoreIndex);
+    opts.put("engine", eng.name().toLowerCase(Locale.ROOT));
+    opts.put("max_incident_rate", maxIncidentRate);
+    opts.put("ignore_corrupt_files", ignoreCorruptFiles);
+    Summary summary = new Summary(stats, !noLabel, topK, dtype.label(), seconds, in, opts);
+
+    if (out != null) {
+      writeSummary(spark, out, summary.json());
+    }
+    System.out.println("stablesoftmax evaluate " + input);
+    System.out.print(summary.table());
+    if (out != null) {
+      System.out.println("  summary: " + new Path(output, "summary.json"));
+    }
+    if (maxIncidentRate != null && summary.incidentRate() > maxIncidentRate) {
+      System.err.printf("stablesoftmax: %.4f%% of the rows have incidents, more than"
+          + " --max-incident-rate %s.%n", 100 * summary.incidentRate(), maxIncidentRate);
+      return Main.GATE_FAILED;
+    }
+    return Main.OK;
+  }
+
+  private static void writeSummary(SparkSession spark, OutputDir out, String json)
+      throws IOException {
+    boolean done = false;
+    try {
+      Path file = new Path(out.staging(), "summary.json");
+      FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      try (OutputStream o = fs.create(file, false)) {
+        o.write(json.getBytes(StandardCharsets.UTF_8));
+      }
+      out.commit();
+      done = true;
+    } finally {
+      if (!done) {
+        out.abort();
+      }
+    }
+  }
+
+  /** A failure while reading: a user error naming the file if it names one of the inputs. */
+  private static Exception unreadableFile(Exception e, InputFiles files) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      for (InputFiles.Footer f : files.readable) {
+        String path = new Path(f.path()).toUri().getPath();
+        if (message.contains(path)) {
+          return new UserError("The input file " + f.path() + " could not be read ("
+              + Main.oneLine(e) + "); pass --ignore-corrupt-files to skip such files.", e);
+        }
+      }
+    }
+    return e;
+  }
+}

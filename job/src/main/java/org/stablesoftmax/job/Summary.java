@@ -1,0 +1,267 @@
+package org.stablesoftmax.job;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.stablesoftmax.kernel.IncidentKind;
+import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.stats.PartitionStats;
+import org.stablesoftmax.stats.RowId;
+
+/**
+ * The results of an evaluation: {@code summary.json} and the short table printed at the end.
+ * Numbers are JSON numbers, doubles at full precision (the shortest decimal that reads back to the
+ * same double), and null where undefined (a mean of nothing).
+ */
+final class Summary {
+
+  final PartitionStats stats;
+  final boolean hasLabel;
+  final int topK;
+  final String naiveDtype;
+  final double seconds;
+  /** Input facts (path, files, schema, ...), in order. */
+  final Map<String, Object> input;
+  /** The options used, in order. */
+  final Map<String, Object> options;
+
+  Summary(PartitionStats stats, boolean hasLabel, int topK, String naiveDtype, double seconds,
+      Map<String, Object> input, Map<String, Object> options) {
+    this.stats = stats;
+    this.hasLabel = hasLabel;
+    this.topK = topK;
+    this.naiveDtype = naiveDtype;
+    this.seconds = seconds;
+    this.input = input;
+    this.options = options;
+  }
+
+  // ---------------------------------------------------------------- derived figures
+
+  double perplexity() {
+    // StrictMath: the same bits on every JVM and JIT tier
+    return StrictMath.exp(stats.lossMean());
+  }
+
+  double accuracy() {
+    return ratio(stats.correct(), stats.evaluatedRows());
+  }
+
+  double topKAccuracy() {
+    return ratio(stats.topKCorrect(), stats.evaluatedRows());
+  }
+
+  /** The share of rows with at least one incident. */
+  double incidentRate() {
+    return ratio(stats.incidentRows(), stats.rows());
+  }
+
+  /** Expected calibration error: Σ_b |correct_b - Σ confidence_b| / N over the binned rows. */
+  double ece() {
+    long[] counts = stats.binCounts();
+    long[] correct = stats.binCorrect();
+    double[] confidence = stats.binConfidence();
+    long n = 0;
+    double sum = 0;
+    for (int b = 0; b < counts.length; b++) {
+      n += counts[b];
+      sum += Math.abs(correct[b] - confidence[b]);
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+
+  private static double ratio(long a, long b) {
+    return b == 0 ? Double.NaN : (double) a / b;
+  }
+
+  // ---------------------------------------------------------------- summary.json
+
+  String json() {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeObjectFieldStart("rows");
+      g.writeNumberField("total", stats.rows());
+      g.writeNumberField("evaluated", stats.evaluatedRows());
+      g.writeNumberField("skipped", stats.skippedRows());
+      g.writeObjectFieldStart("skipped_by_reason");
+      for (Map.Entry<String, Long> e : stats.skipped().entrySet()) {
+        g.writeNumberField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+
+      g.writeFieldName("loss");
+      if (hasLabel) {
+        g.writeStartObject();
+        number(g, "mean", stats.lossMean());
+        number(g, "sum", stats.lossSum());
+        number(g, "perplexity", perplexity());
+        g.writeNumberField("finite", stats.lossFinite());
+        g.writeNumberField("non_finite", stats.lossNonFinite());
+        g.writeEndObject();
+      } else {
+        g.writeNull();
+      }
+
+      g.writeObjectFieldStart("metrics");
+      number(g, "accuracy", hasLabel ? accuracy() : Double.NaN);
+      g.writeNumberField("top_k", topK);
+      number(g, "top_k_accuracy", hasLabel ? topKAccuracy() : Double.NaN);
+      number(g, "mean_entropy", stats.entropyMean());
+      number(g, "ece", hasLabel ? ece() : Double.NaN);
+      g.writeArrayFieldStart("calibration");
+      long[] counts = stats.binCounts();
+      long[] correct = stats.binCorrect();
+      double[] confidence = stats.binConfidence();
+      for (int b = 0; b < counts.length; b++) {
+        g.writeStartObject();
+        number(g, "from", (double) b / counts.length);
+        number(g, "to", (double) (b + 1) / counts.length);
+        g.writeNumberField("rows", counts[b]);
+        number(g, "mean_confidence", counts[b] == 0 ? Double.NaN : confidence[b] / counts[b]);
+        number(g, "accuracy", hasLabel ? ratio(correct[b], counts[b]) : Double.NaN);
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+
+      g.writeObjectFieldStart("incidents");
+      g.writeStringField("naive_dtype", naiveDtype);
+      g.writeNumberField("naive_failure_rows", stats.naiveFailureRows());
+      g.writeNumberField("rows", stats.incidentRows());
+      number(g, "rate", incidentRate());
+      g.writeObjectFieldStart("counts");
+      for (IncidentKind k : IncidentKind.values()) {
+        g.writeNumberField(k.name(), stats.incidentCount(k));
+      }
+      g.writeEndObject();
+      g.writeObjectFieldStart("examples");
+      for (IncidentKind k : IncidentKind.values()) {
+        List<RowId> ids = stats.examples(k);
+        if (ids.isEmpty()) {
+          continue;
+        }
+        g.writeArrayFieldStart(k.name());
+        for (RowId id : ids) {
+          if (id.file() == null) {
+            g.writeNumber(id.number());
+          } else {
+            g.writeString(id.toString());
+          }
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+
+      g.writeObjectFieldStart("timing");
+      number(g, "evaluate_seconds", seconds);
+      number(g, "rows_per_second", seconds > 0 ? stats.rows() / seconds : Double.NaN);
+      g.writeEndObject();
+
+      write(g, "input", input);
+      write(g, "options", options);
+      Map<String, Object> versions = new LinkedHashMap<>();
+      versions.put("stablesoftmax", new Main.Version().getVersion()[0].replace(
+          "stablesoftmax ", ""));
+      versions.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+      versions.put("java", System.getProperty("java.version"));
+      versions.put("kernel", StableSoftmax.implementation());
+      write(g, "versions", versions);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString() + System.lineSeparator();
+  }
+
+  private static void number(JsonGenerator g, String name, double v) throws IOException {
+    g.writeFieldName(name);
+    if (Double.isFinite(v)) {
+      g.writeNumber(ShortestDouble.of(v));
+    } else {
+      g.writeNull();
+    }
+  }
+
+  private static void write(JsonGenerator g, String name, Map<String, Object> values)
+      throws IOException {
+    g.writeObjectFieldStart(name);
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      Object v = e.getValue();
+      if (v == null) {
+        g.writeNullField(e.getKey());
+      } else if (v instanceof Double) {
+        number(g, e.getKey(), (Double) v);
+      } else if (v instanceof Number) {
+        g.writeNumberField(e.getKey(), ((Number) v).longValue());
+      } else if (v instanceof Boolean) {
+        g.writeBooleanField(e.getKey(), (Boolean) v);
+      } else if (v instanceof List) {
+        g.writeArrayFieldStart(e.getKey());
+        for (Object o : (List<?>) v) {
+          g.writeString(String.valueOf(o));
+        }
+        g.writeEndArray();
+      } else {
+        g.writeStringField(e.getKey(), v.toString());
+      }
+    }
+    g.writeEndObject();
+  }
+
+  // ---------------------------------------------------------------- the printed table
+
+  String table() {
+    StringBuilder sb = new StringBuilder();
+    line(sb, "rows", String.format("%,d (%,d evaluated, %,d skipped)", stats.rows(),
+        stats.evaluatedRows(), stats.skippedRows()));
+    for (Map.Entry<String, Long> e : stats.skipped().entrySet()) {
+      line(sb, "  skipped: " + e.getKey(), String.format("%,d", e.getValue()));
+    }
+    if (hasLabel) {
+      line(sb, "mean loss", fixed(stats.lossMean()) + (stats.lossNonFinite() == 0 ? ""
+          : String.format(" (%,d non-finite losses left out)", stats.lossNonFinite())));
+      line(sb, "perplexity", fixed(perplexity()));
+      line(sb, "accuracy", fixed(accuracy()));
+      line(sb, "top-" + topK + " accuracy", fixed(topKAccuracy()));
+      line(sb, "ECE (15 bins)", fixed(ece()));
+    }
+    line(sb, "mean entropy", fixed(stats.entropyMean()) + " nats");
+    line(sb, "naive " + naiveDtype + " fails on", String.format("%,d rows",
+        stats.naiveFailureRows()));
+    line(sb, "rows with incidents", String.format("%,d (%s)", stats.incidentRows(),
+        percent(incidentRate())));
+    for (IncidentKind k : IncidentKind.values()) {
+      long n = stats.incidentCount(k);
+      if (n > 0) {
+        List<RowId> ids = stats.examples(k);
+        String examples = ids.subList(0, Math.min(3, ids.size())).toString();
+        line(sb, "  " + k.name(), String.format("%,d  e.g. %s%s", n,
+            examples.substring(1, examples.length() - 1), n > 3 ? ", ..." : ""));
+      }
+    }
+    line(sb, "time", String.format("%.2f s (%,.0f rows/s)", seconds,
+        seconds > 0 ? stats.rows() / seconds : 0.0));
+    return sb.toString();
+  }
+
+  private static void line(StringBuilder sb, String name, String value) {
+    sb.append(String.format("  %-24s %s%n", name, value));
+  }
+
+  private static String fixed(double v) {
+    return Double.isFinite(v) ? String.format("%.6f", v) : "n/a";
+  }
+
+  private static String percent(double v) {
+    return Double.isFinite(v) ? String.format("%.3f%%", 100 * v) : "n/a";
+  }
+}

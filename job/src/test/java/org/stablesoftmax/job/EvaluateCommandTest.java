@@ -1,0 +1,404 @@
+package org.stablesoftmax.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.ArrowUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.stats.ExactSum;
+
+/** {@code stablesoftmax evaluate}, in process, in local mode, on generated data. */
+class EvaluateCommandTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String[] GENERATE = {"--rows", "3000", "--classes", "40", "--seed", "11",
+      "--extreme-fraction", "0.1", "--bad-fraction", "0.05"};
+
+  @TempDir
+  static Path data;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        // one input partition per file: --files K gives K partitions
+        .config("spark.sql.files.openCostInBytes", Long.toString(1L << 30))
+        .getOrCreate();
+    for (int files : new int[] {1, 3, 17}) {
+      assertThat(Main.run(concat(new String[] {"generate", "--output",
+          data.resolve("files" + files).toString(), "--files", Integer.toString(files)},
+          GENERATE))).isZero();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @AfterEach
+  void noArrowMemoryLeft() {
+    assertThat(ArrowUtils.rootAllocator().getAllocatedMemory()).as("Arrow bytes allocated")
+        .isZero();
+    assertThat(ArrowUtils.rootAllocator().getChildAllocators()).as("open child allocators")
+        .isEmpty();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static String[] concat(String[] a, String... b) {
+    return Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
+  }
+
+  /** Runs the command line; the exit code, stdout and stderr. */
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Main.run(args);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode evaluate(Path input, Path output, String... options)
+      throws IOException {
+    Run r = run(concat(new String[] {"evaluate", "--input", input.toString(), "--output",
+        output.toString()}, options));
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("rows with incidents", "summary: ");
+    return JSON.readTree(output.resolve("summary.json").toFile());
+  }
+
+  /** The summary without what may differ between runs of the same data: timing, layout. */
+  private static String results(JsonNode summary) {
+    ObjectNode s = summary.deepCopy();
+    s.remove("timing");
+    s.remove("input");
+    ((ObjectNode) s.get("options")).remove("engine");
+    return s.toPrettyString();
+  }
+
+  /** Asserts a one-sentence error (exit 2) that names {@code what}. */
+  private static void assertBadInput(Run r, String... what) {
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).as("one line").hasSize(1);
+    assertThat(r.err()).startsWith("stablesoftmax: ").contains(what).doesNotContain("\tat ");
+  }
+
+  // ------------------------------------------------------------------ results
+
+  @Test
+  void bothEnginesOverOneThreeAndSeventeenPartitionsGiveTheSameBits(@TempDir Path out)
+      throws IOException {
+    String reference = null;
+    for (int files : new int[] {1, 3, 17}) {
+      for (String engine : new String[] {"arrow", "udf"}) {
+        JsonNode s = evaluate(data.resolve("files" + files), out.resolve(engine + files),
+            "--engine", engine, "--id-col", "id", "--top-k", "3");
+        assertThat(s.at("/input/partitions").asInt()).isEqualTo(files);
+        assertThat(s.at("/rows/total").asLong()).isEqualTo(3000);
+        String r = results(s);
+        if (reference == null) {
+          reference = r;
+        }
+        assertThat(r).as("%s engine, %d partitions", engine, files).isEqualTo(reference);
+      }
+    }
+  }
+
+  @Test
+  void theLossAndCountsAreThoseOfTheKernelRowByRow(@TempDir Path out) throws IOException {
+    JsonNode s = evaluate(data.resolve("files3"), out.resolve("e"), "--id-col", "id");
+    ExactSum sum = new ExactSum();
+    long evaluated = 0;
+    long finite = 0;
+    long correct = 0;
+    long top5 = 0;
+    for (Row r : spark.read().parquet(data.resolve("files3").toString()).collectAsList()) {
+      if (r.isNullAt(1) || r.isNullAt(2)) {
+        continue;
+      }
+      List<Float> list = r.getList(2);
+      int label = r.getInt(1);
+      if (list.isEmpty() || label < 0 || label >= list.size()) {
+        continue;
+      }
+      float[] x = new float[list.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = list.get(i) == null ? Float.NaN : list.get(i);
+      }
+      evaluated++;
+      double loss = StableSoftmax.crossEntropy(x, label);
+      if (Double.isFinite(loss)) {
+        sum.add(loss);
+        finite++;
+      }
+      correct += StableSoftmax.argmax(x) == label ? 1 : 0;
+      top5 += Arrays.stream(StableSoftmax.topK(x, 5)).anyMatch(i -> i == label) ? 1 : 0;
+    }
+    assertThat(s.at("/rows/evaluated").asLong()).isEqualTo(evaluated);
+    assertThat(s.at("/loss/finite").asLong()).isEqualTo(finite);
+    assertThat(s.at("/loss/non_finite").asLong()).isEqualTo(evaluated - finite).isPositive();
+    assertThat(s.at("/loss/sum").doubleValue()).isEqualTo(sum.doubleValue());
+    assertThat(s.at("/loss/mean").doubleValue()).isEqualTo(sum.doubleValue() / finite);
+    assertThat(s.at("/loss/perplexity").doubleValue())
+        .isEqualTo(StrictMath.exp(sum.doubleValue() / finite));
+    assertThat(s.at("/metrics/accuracy").doubleValue()).isEqualTo((double) correct / evaluated);
+    assertThat(s.at("/metrics/top_k_accuracy").doubleValue())
+        .isEqualTo((double) top5 / evaluated);
+    // every skip has its reason, and they add up
+    long skipped = 0;
+    for (JsonNode n : s.at("/rows/skipped_by_reason")) {
+      skipped += n.asLong();
+    }
+    assertThat(skipped).isEqualTo(s.at("/rows/skipped").asLong()).isEqualTo(3000 - evaluated);
+    assertThat(s.at("/rows/skipped_by_reason").fieldNames()).toIterable()
+        .contains("null_logits", "empty_logits", "null_label", "label_out_of_range");
+    // the extreme rows: a naive float32 softmax fails on some, and they are named
+    assertThat(s.at("/incidents/naive_failure_rows").asLong()).isPositive();
+    assertThat(s.at("/incidents/examples/NAIVE_OVERFLOW")).hasSize(10);
+    // numbers are the shortest text that reads back to the same double
+    String text = Files.readString(out.resolve("e/summary.json"));
+    assertThat(text).contains("\"mean\" : " + ShortestDouble.of(sum.doubleValue() / finite)
+        + ",");
+    assertThat(s.at("/timing/evaluate_seconds").doubleValue()).isPositive();
+    assertThat(s.at("/input/schema").asText())
+        .isEqualTo("struct<id:bigint,label:int,logits:array<float>>");
+  }
+
+  @Test
+  void withoutAnIdColumnExamplesAreFileAndRowIndex(@TempDir Path out) throws IOException {
+    JsonNode arrow = evaluate(data.resolve("files3"), out.resolve("a"));
+    JsonNode udf = evaluate(data.resolve("files3"), out.resolve("u"), "--engine", "udf");
+    assertThat(results(arrow)).isEqualTo(results(udf));
+    String example = arrow.at("/incidents/examples/NAIVE_OVERFLOW/0").asText();
+    assertThat(example).matches("part-0000[0-2]-.*\\.parquet#\\d+");
+    // the row it names is one of the extreme rows: its id is listed with --id-col
+    String file = example.substring(0, example.indexOf('#'));
+    long index = Long.parseLong(example.substring(example.indexOf('#') + 1));
+    long id = spark.read().parquet(data.resolve("files3").resolve(file).toString())
+        .collectAsList().get((int) index).getLong(0);
+    JsonNode byId = evaluate(data.resolve("files3"), out.resolve("i"), "--id-col", "id");
+    List<Long> ids = new ArrayList<>();
+    byId.at("/incidents/examples/NAIVE_OVERFLOW").forEach(n -> ids.add(n.asLong()));
+    assertThat(byId.at("/incidents/counts/NAIVE_OVERFLOW").asLong())
+        .isEqualTo(arrow.at("/incidents/counts/NAIVE_OVERFLOW").asLong());
+    assertThat(spark.read().parquet(data.resolve("files3").toString())
+        .filter("id = " + id).count()).isEqualTo(1);
+  }
+
+  @Test
+  void optionsChangeTheResultsAndBothEnginesFollow(@TempDir Path out) throws IOException {
+    String[][] variants = {
+        {"--temperature", "2.5", "--naive-dtype", "float16"},
+        {"--ignore-index", "3", "--top-k", "1"},
+        {"--no-label"},
+    };
+    for (String[] v : variants) {
+      String name = String.join("", v).replace("-", "");
+      JsonNode a = evaluate(data.resolve("files3"), out.resolve("a" + name),
+          concat(v, "--id-col", "id"));
+      JsonNode u = evaluate(data.resolve("files3"), out.resolve("u" + name),
+          concat(v, "--id-col", "id", "--engine", "udf"));
+      assertThat(results(a)).as(name).isEqualTo(results(u));
+    }
+    JsonNode plain = evaluate(data.resolve("files3"), out.resolve("plain"), "--id-col", "id");
+    JsonNode hot = JSON.readTree(out.resolve("a" + "temperature2.5naivedtypefloat16")
+        .resolve("summary.json").toFile());
+    assertThat(hot.at("/loss/mean").doubleValue())
+        .isNotEqualTo(plain.at("/loss/mean").doubleValue());
+    assertThat(hot.at("/incidents/naive_dtype").asText()).isEqualTo("float16");
+    JsonNode ignored = JSON.readTree(out.resolve("aignoreindex3topk1/summary.json").toFile());
+    assertThat(ignored.at("/rows/skipped_by_reason/ignore_index").asLong()).isPositive();
+    assertThat(ignored.at("/metrics/top_k_accuracy").doubleValue())
+        .isEqualTo(ignored.at("/metrics/accuracy").doubleValue());
+    JsonNode noLabel = JSON.readTree(out.resolve("anolabel/summary.json").toFile());
+    assertThat(noLabel.get("loss").isNull()).isTrue();
+    assertThat(noLabel.at("/metrics/mean_entropy").isNumber()).isTrue();
+    assertThat(noLabel.at("/incidents/counts/NULL_LABEL").asLong()).isZero();
+    assertThat(noLabel.at("/rows/skipped_by_reason/null_label").isMissingNode()).isTrue();
+  }
+
+  @Test
+  void mllibVectorsAndIntegralDoubleLabelsReadAsArraysAndInts(@TempDir Path tmp)
+      throws IOException {
+    StructType vectors = new StructType().add("id", DataTypes.LongType)
+        .add("label", DataTypes.DoubleType).add("rawPrediction", new VectorUDT());
+    StructType arrays = new StructType().add("id", DataTypes.LongType)
+        .add("label", DataTypes.IntegerType)
+        .add("logits", DataTypes.createArrayType(DataTypes.DoubleType));
+    List<Row> v = new ArrayList<>();
+    List<Row> a = new ArrayList<>();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    for (long id = 0; id < 200; id++) {
+      double[] x = new double[6];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = rng.nextInt(4) == 0 ? 0.0 : rng.nextGaussian() * (id % 10 == 0 ? 500 : 2);
+      }
+      Vector vec = id % 2 == 0 ? Vectors.dense(x) : Vectors.dense(x).toSparse();
+      int label = (int) (id % 7); // 6 is out of range
+      double dl = id % 13 == 0 ? label + 0.5 : label; // not a class
+      v.add(RowFactory.create(id, dl, vec));
+      a.add(RowFactory.create(id, id % 13 == 0 ? -1 : label, x));
+    }
+    spark.createDataFrame(v, vectors).repartition(3).write().parquet(tmp.resolve("v").toString());
+    spark.createDataFrame(a, arrays).repartition(2).write().parquet(tmp.resolve("a").toString());
+    JsonNode reference = evaluate(tmp.resolve("a"), tmp.resolve("ra"), "--id-col", "id");
+    for (String engine : new String[] {"arrow", "udf"}) {
+      JsonNode s = evaluate(tmp.resolve("v"), tmp.resolve("rv" + engine), "--id-col", "id",
+          "--logits-col", "rawPrediction", "--engine", engine);
+      ObjectNode opts = (ObjectNode) s.get("options");
+      opts.put("logits_col", "logits");
+      assertThat(results(s)).as(engine).isEqualTo(results(reference));
+    }
+    assertThat(reference.at("/rows/skipped_by_reason/label_out_of_range").asLong())
+        .isEqualTo(v.stream().filter(r -> r.getDouble(1) >= 6 || r.getDouble(1) % 1 != 0)
+            .count());
+  }
+
+  @Test
+  void aGateOnTheIncidentRateExitsWithThreeAfterWritingTheSummary(@TempDir Path out) {
+    Run r = run("evaluate", "--input", data.resolve("files1").toString(), "--output",
+        out.resolve("g").toString(), "--max-incident-rate", "0.01");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("--max-incident-rate 0.01");
+    assertThat(out.resolve("g/summary.json")).exists();
+    assertThat(run("evaluate", "--input", data.resolve("files1").toString(),
+        "--max-incident-rate", "1").code()).isZero();
+  }
+
+  // ------------------------------------------------------------------ bad input
+
+  @Test
+  void aMissingPathIsNamed(@TempDir Path tmp) {
+    String missing = tmp.resolve("nowhere").toString();
+    assertBadInput(run("evaluate", "--input", missing), missing, "does not exist");
+  }
+
+  @Test
+  void aFileThatIsNotParquetIsNamed(@TempDir Path tmp) throws IOException {
+    Path csv = Files.writeString(tmp.resolve("logits.csv"), "id,label,logits\n1,2,3\n");
+    assertBadInput(run("evaluate", "--input", csv.toString()), "logits.csv",
+        "not a readable Parquet file");
+  }
+
+  @Test
+  void missingAndWronglyTypedColumnsAreNamed(@TempDir Path tmp) {
+    String in = data.resolve("files1").toString();
+    assertBadInput(run("evaluate", "--input", in, "--logits-col", "scores"), "'scores'",
+        "columns: id, label, logits");
+    assertBadInput(run("evaluate", "--input", in, "--label-col", "target"), "'target'",
+        "--no-label");
+    assertBadInput(run("evaluate", "--input", in, "--id-col", "logits"), "'logits'",
+        "array<float>");
+    spark.sql("SELECT 1L AS id, 0 AS label, 'x' AS s, array('a', 'b') AS sa")
+        .write().parquet(tmp.resolve("strings").toString());
+    String strings = tmp.resolve("strings").toString();
+    assertBadInput(run("evaluate", "--input", strings, "--logits-col", "s"), "'s'",
+        "has type string");
+    assertBadInput(run("evaluate", "--input", strings, "--logits-col", "sa"), "'sa'",
+        "has type array<string>");
+    assertBadInput(run("evaluate", "--input", in, "--label-col", "logits"), "label column",
+        "array<float>");
+  }
+
+  @Test
+  void aNonEmptyOutputIsRefusedAndKept(@TempDir Path tmp) throws IOException {
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Files.writeString(out.resolve("mine.txt"), "keep");
+    assertBadInput(run("evaluate", "--input", data.resolve("files1").toString(), "--output",
+        out.toString()), out.toString(), "--overwrite");
+    assertThat(out.resolve("mine.txt")).hasContent("keep");
+    assertThat(out.resolve("summary.json")).doesNotExist();
+    assertThat(run("evaluate", "--input", data.resolve("files1").toString(), "--output",
+        out.toString(), "--overwrite").code()).isZero();
+    assertThat(out.resolve("mine.txt")).doesNotExist();
+    assertThat(out.resolve("summary.json")).exists();
+    try (Stream<Path> left = Files.list(tmp)) {
+      assertThat(left).as("no staging directory left").containsExactly(out);
+    }
+  }
+
+  @Test
+  void aTruncatedFileAmongGoodOnesIsNamedOrSkippedAndCounted(@TempDir Path tmp)
+      throws IOException {
+    Path copy = Files.createDirectories(tmp.resolve("in"));
+    List<Path> parts = new ArrayList<>();
+    try (Stream<Path> files = Files.list(data.resolve("files3"))) {
+      files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted()
+          .forEach(parts::add);
+    }
+    for (Path p : parts) {
+      Files.copy(p, copy.resolve(p.getFileName()));
+    }
+    Path bad = copy.resolve(parts.get(1).getFileName());
+    try (RandomAccessFile f = new RandomAccessFile(bad.toFile(), "rw")) {
+      f.setLength(f.length() / 2);
+    }
+    Path out = tmp.resolve("out");
+    assertBadInput(run("evaluate", "--input", copy.toString(), "--output", out.toString()),
+        bad.getFileName().toString(), "--ignore-corrupt-files");
+    assertThat(out).doesNotExist();
+
+    JsonNode s = evaluate(copy, out, "--ignore-corrupt-files");
+    assertThat(s.at("/input/corrupt_files_skipped")).hasSize(1);
+    assertThat(s.at("/input/corrupt_files_skipped/0").asText()).endsWith(
+        bad.getFileName().toString());
+    long good = spark.read().parquet(parts.get(0).toString(), parts.get(2).toString()).count();
+    assertThat(s.at("/rows/total").asLong()).isEqualTo(good).isLessThan(3000);
+  }
+
+  @Test
+  void badOptionsExitWithTwo() {
+    String in = data.resolve("files1").toString();
+    assertBadInput(run("evaluate", "--input", in, "--temperature", "0"), "--temperature");
+    assertBadInput(run("evaluate", "--input", in, "--top-k", "0"), "--top-k");
+    assertBadInput(run("evaluate", "--input", in, "--naive-dtype", "int8"), "--naive-dtype");
+    assertBadInput(run("evaluate", "--input", in, "--engine", "gpu"), "--engine");
+    assertBadInput(run("evaluate", "--input", in, "--max-incident-rate", "2"),
+        "--max-incident-rate");
+    assertThat(run("evaluate").code()).as("--input is required").isEqualTo(2);
+    assertThat(run("evaluate", "--help").out()).contains("--ignore-corrupt-files", "--engine");
+  }
+}

@@ -73,7 +73,7 @@ if [ "$what" = evaluate ]; then
   # the widest rows, in the memory of a small driver, through scripts/run-local.sh
   wide="$out/evaluate-data-500x200000-double"
   if [ ! -f "$wide/_SUCCESS" ]; then
-    DRIVER_MEMORY=1g scripts/run-local.sh generate --output "$wide" --overwrite --rows 500 \
+    DRIVER_MEMORY=4g scripts/run-local.sh generate --output "$wide" --overwrite --rows 500 \
       --classes 200000 --dtype double --files 2
   fi
   printf '\n500 rows x 200,000 double logits, local[*], --driver-memory 1g:\n'

@@ -139,24 +139,43 @@ final class EvaluateCommand implements Callable<Integer> {
             + bad.error() + ").");
       }
     }
+    // settings for this evaluation only: the session may run other commands after it
+    Map<String, String> settings = new LinkedHashMap<>();
     if (ignoreCorruptFiles) {
-      spark.conf().set("spark.sql.files.ignoreCorruptFiles", "true");
+      settings.put("spark.sql.files.ignoreCorruptFiles", "true");
     }
     // the reader's batches hold whole rows: keep a batch of wide rows within --batch-bytes
     long rowBytes = 8 * files.valuesPerRow();
-    spark.conf().set("spark.sql.parquet.columnarReaderBatchSize",
+    settings.put("spark.sql.parquet.columnarReaderBatchSize",
         Long.toString(Math.max(1, Math.min(4096, batchBytes / rowBytes))));
-    InputTable table = InputTable.read(spark, files, logitsCol, noLabel ? null : labelCol, idCol);
-    EvalSpec spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
-        ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex, files.commonDirectory(),
-        batchBytes, 4096);
-
-    long start = System.nanoTime();
+    Map<String, scala.Option<String>> previous = new LinkedHashMap<>();
+    settings.forEach((k, v) -> {
+      previous.put(k, spark.conf().getOption(k));
+      spark.conf().set(k, v);
+    });
+    InputTable table;
+    EvalSpec spec;
+    long start;
     List<PartitionStats> parts;
     try {
-      parts = eng.evaluate(table.rows, spec);
-    } catch (Exception e) {
-      throw unreadableFile(e, files);
+      table = InputTable.read(spark, files, logitsCol, noLabel ? null : labelCol, idCol);
+      spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
+          ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex, files.commonDirectory(),
+          batchBytes, 4096);
+      start = System.nanoTime();
+      try {
+        parts = eng.evaluate(table.rows, spec);
+      } catch (Exception e) {
+        throw unreadableFile(e, files);
+      }
+    } finally {
+      previous.forEach((k, v) -> {
+        if (v.isDefined()) {
+          spark.conf().set(k, v.get());
+        } else {
+          spark.conf().unset(k);
+        }
+      });
     }
     PartitionStats stats = Engine.merge(parts);
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -224,7 +224,7 @@ final class Summary {
     line(sb, "rows", String.format("%,d (%,d evaluated, %,d skipped)", stats.rows(),
         stats.evaluatedRows(), stats.skippedRows()));
     for (Map.Entry<String, Long> e : stats.skipped().entrySet()) {
-      line(sb, "  skipped: " + e.getKey(), String.format("%,d", e.getValue()));
+      line(sb, "  " + e.getKey(), String.format("%,d", e.getValue()));
     }
     if (hasLabel) {
       line(sb, "mean loss", fixed(stats.lossMean()) + (stats.lossNonFinite() == 0 ? ""
@@ -254,7 +254,7 @@ final class Summary {
   }
 
   private static void line(StringBuilder sb, String name, String value) {
-    sb.append(String.format("  %-24s %s%n", name, value));
+    sb.append(String.format("  %-28s %s%n", name, value));
   }
 
   private static String fixed(double v) {

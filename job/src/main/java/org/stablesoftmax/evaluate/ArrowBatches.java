@@ -18,7 +18,6 @@ import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.TaskCompletionListener;
-import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.SoftmaxRow;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.udf.RowEvaluator;
@@ -185,7 +184,6 @@ public final class ArrowBatches implements AutoCloseable {
     }
     long at = data.getDataBufferAddress() + (long) elements * elementBytes;
     boolean anyNull = false;
-    boolean anyNaN = false;
     if (indices != null) {
       // sparse: zeros, then the given values
       Platform.setMemory(at, (byte) 0, (long) n * elementBytes);
@@ -217,13 +215,11 @@ public final class ArrowBatches implements AutoCloseable {
             Platform.putDouble(null, at + 8L * i, Double.NaN);
           }
           addNullPosition(elements + i);
-        } else {
-          anyNaN |= Double.isNaN(elementBytes == 4 ? values.getFloat(i) : values.getDouble(i));
         }
       }
     }
     nullElement[rows] = anyNull;
-    nanElement[rows] = anyNaN;
+    nanElement[rows] = anyNull && RowEvaluator.hasNaN(values, elementBytes == 4);
     elements += n;
   }
 
@@ -302,24 +298,15 @@ public final class ArrowBatches implements AutoCloseable {
     boolean labelled = spec.hasLabel() && !labelNull;
     int off = offsets[i];
     int len = offsets[i + 1] - off;
-    int bits;
-    if (logits.isNull(i)) {
-      bits = IncidentKind.NULL_LOGITS.bit();
-    } else {
+    boolean logitsNull = logits.isNull(i);
+    if (!logitsNull) {
       // incidents are of the logits as stored: temperature 1, as softmax_incidents
       analyze(off, len, 1.0);
-      int k = SoftmaxRow.NO_LABEL;
-      if (labelled) {
-        k = label >= 0 && label < len ? (int) label : -1;
-      }
-      bits = row.incidents(k, spec.naiveDtype());
-      if (nullElement[i]) {
-        bits = RowEvaluator.withNullElement(bits, nanElement[i]);
-      }
     }
-    if (spec.hasLabel() && labelNull) {
-      bits |= IncidentKind.NULL_LABEL.bit();
-    }
+    int labelState = !spec.hasLabel() ? RowEvaluator.LABEL_ABSENT
+        : labelNull ? RowEvaluator.LABEL_NULL : RowEvaluator.LABEL_PRESENT;
+    int bits = RowEvaluator.incidents(row, logitsNull, labelState, label, spec.naiveDtype(),
+        nullElement[i], nanElement[i]);
     boolean idNull = ids.isNull(i);
     if (!scoring.row(bits, labelNull, label, idNull, idNull ? 0 : ids.get(i), files[i],
         rowIndices.get(i))) {

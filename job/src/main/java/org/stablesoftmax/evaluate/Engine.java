@@ -4,7 +4,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import java.util.Collections;
+import java.io.Serializable;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
@@ -29,9 +31,7 @@ public enum Engine {
   ARROW {
     @Override
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
-      return input.queryExecution().toRdd().toJavaRDD().mapPartitions(
-          (FlatMapFunction<java.util.Iterator<InternalRow>, PartitionStats>) rows ->
-              Collections.singletonList(ArrowBatches.evaluate(rows, spec)).iterator());
+      return perPartition(input, spec, ArrowBatches::evaluate);
     }
   },
   /** The Spark SQL functions over the logits column, their results counted per partition. */
@@ -56,13 +56,24 @@ public enum Engine {
           spec.hasLabel() ? StableSoftmaxFunctions.topK(logits, spec.topK()) : lit(null),
           StableSoftmaxFunctions.softmaxEntropy(logits, t),
           StableSoftmaxFunctions.maxProbability(logits, t));
-      return scored.queryExecution().toRdd().toJavaRDD().mapPartitions(
-          (FlatMapFunction<java.util.Iterator<InternalRow>, PartitionStats>) rows ->
-              Collections.singletonList(scoreUdfRows(rows, spec)).iterator());
+      return perPartition(scored, spec, Engine::scoreUdfRows);
     }
   };
 
   abstract JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec);
+
+  /** What one partition's internal rows come to, shipped to the tasks. */
+  private interface PartitionEvaluator extends Serializable {
+    PartitionStats evaluate(Iterator<InternalRow> rows, EvalSpec spec);
+  }
+
+  /** One state per partition of {@code rows}' internal rows, by {@code evaluator}. */
+  private static JavaRDD<PartitionStats> perPartition(Dataset<Row> rows, EvalSpec spec,
+      PartitionEvaluator evaluator) {
+    return rows.queryExecution().toRdd().toJavaRDD().mapPartitions(
+        (FlatMapFunction<Iterator<InternalRow>, PartitionStats>) it ->
+            Collections.singletonList(evaluator.evaluate(it, spec)).iterator());
+  }
 
   /** Evaluates the input: the partitions' states, in partition order. */
   public List<PartitionStats> evaluate(Dataset<Row> input, EvalSpec spec) {
@@ -87,7 +98,7 @@ public enum Engine {
   }
 
   /** Counts the udf engine's rows: incidents, label, id, file, row index, then the results. */
-  private static PartitionStats scoreUdfRows(java.util.Iterator<InternalRow> rows,
+  private static PartitionStats scoreUdfRows(Iterator<InternalRow> rows,
       EvalSpec spec) {
     RowScoring scoring = new RowScoring(spec);
     while (rows.hasNext()) {

@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
         + " DIR/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
 
+  /** The Arrow engine's bound on a batch's rows (as the Parquet reader's default batch). */
+  private static final int BATCH_ROWS = 4096;
+
   @Option(names = "--input", required = true, paramLabel = "PATH",
       description = "A Parquet file, a directory of them, or a glob.")
   String input;
@@ -139,43 +142,28 @@ final class EvaluateCommand implements Callable<Integer> {
             + bad.error() + ").");
       }
     }
-    // settings for this evaluation only: the session may run other commands after it
-    Map<String, String> settings = new LinkedHashMap<>();
-    if (ignoreCorruptFiles) {
-      settings.put("spark.sql.files.ignoreCorruptFiles", "true");
-    }
     // the reader's batches hold whole rows: keep a batch of wide rows within --batch-bytes
     long rowBytes = 8 * files.valuesPerRow();
-    settings.put("spark.sql.parquet.columnarReaderBatchSize",
-        Long.toString(Math.max(1, Math.min(4096, batchBytes / rowBytes))));
-    Map<String, scala.Option<String>> previous = new LinkedHashMap<>();
-    settings.forEach((k, v) -> {
-      previous.put(k, spark.conf().getOption(k));
-      spark.conf().set(k, v);
-    });
     InputTable table;
     EvalSpec spec;
     long start;
     List<PartitionStats> parts;
-    try {
+    try (SessionSettings settings = new SessionSettings(spark)) {
+      if (ignoreCorruptFiles) {
+        settings.set("spark.sql.files.ignoreCorruptFiles", "true");
+      }
+      settings.set("spark.sql.parquet.columnarReaderBatchSize",
+          Long.toString(Math.max(1, Math.min(BATCH_ROWS, batchBytes / rowBytes))));
       table = InputTable.read(spark, files, logitsCol, noLabel ? null : labelCol, idCol);
       spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
           ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex, files.commonDirectory(),
-          batchBytes, 4096);
+          batchBytes, BATCH_ROWS);
       start = System.nanoTime();
       try {
         parts = eng.evaluate(table.rows, spec);
       } catch (Exception e) {
         throw unreadableFile(e, files);
       }
-    } finally {
-      previous.forEach((k, v) -> {
-        if (v.isDefined()) {
-          spark.conf().set(k, v.get());
-        } else {
-          spark.conf().unset(k);
-        }
-      });
     }
     PartitionStats stats = Engine.merge(parts);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -233,6 +221,32 @@ final class EvaluateCommand implements Callable<Integer> {
       if (!done) {
         out.abort();
       }
+    }
+  }
+
+  /** Session settings for one evaluation, put back as they were when it ends. */
+  private static final class SessionSettings implements AutoCloseable {
+    private final SparkSession spark;
+    private final Map<String, scala.Option<String>> previous = new LinkedHashMap<>();
+
+    SessionSettings(SparkSession spark) {
+      this.spark = spark;
+    }
+
+    void set(String key, String value) {
+      previous.putIfAbsent(key, spark.conf().getOption(key));
+      spark.conf().set(key, value);
+    }
+
+    @Override
+    public void close() {
+      previous.forEach((k, v) -> {
+        if (v.isDefined()) {
+          spark.conf().set(k, v.get());
+        } else {
+          spark.conf().unset(k);
+        }
+      });
     }
   }
 

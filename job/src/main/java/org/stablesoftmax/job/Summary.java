@@ -56,6 +56,10 @@ final class Summary {
     return ratio(stats.topKCorrect(), stats.evaluatedRows());
   }
 
+  double rowsPerSecond() {
+    return seconds > 0 ? stats.rows() / seconds : Double.NaN;
+  }
+
   /** The share of rows with at least one incident. */
   double incidentRate() {
     return ratio(stats.incidentRows(), stats.rows());
@@ -163,7 +167,7 @@ final class Summary {
 
       g.writeObjectFieldStart("timing");
       number(g, "evaluate_seconds", seconds);
-      number(g, "rows_per_second", seconds > 0 ? stats.rows() / seconds : Double.NaN);
+      number(g, "rows_per_second", rowsPerSecond());
       g.writeEndObject();
 
       write(g, "input", input);
@@ -249,7 +253,7 @@ final class Summary {
       }
     }
     line(sb, "time", String.format("%.2f s (%,.0f rows/s)", seconds,
-        seconds > 0 ? stats.rows() / seconds : 0.0));
+        seconds > 0 ? rowsPerSecond() : 0.0));
     return sb.toString();
   }
 

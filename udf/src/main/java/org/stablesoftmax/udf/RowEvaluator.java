@@ -182,21 +182,11 @@ public final class RowEvaluator {
    */
   public ArrayData incidents(ArrayData x, boolean isFloat, int labelState, long label,
       int dtype) {
-    int bits = labelState == LABEL_NULL ? IncidentKind.NULL_LABEL.bit() : 0;
-    if (x == null) {
-      bits |= IncidentKind.NULL_LOGITS.bit();
-    } else {
+    if (x != null) {
       analyze(x, isFloat, 1.0);
-      int k = SoftmaxRow.NO_LABEL;
-      if (labelState == LABEL_PRESENT) {
-        // any label outside [0, n) is reported as out of range, NO_LABEL's value included
-        k = label >= 0 && label < n ? (int) label : -1;
-      }
-      bits |= row.incidents(k, DTYPES[dtype]);
-      if (nullElement) {
-        bits = withNullElement(bits, nanElement);
-      }
     }
+    int bits = incidents(row, x == null, labelState, label, DTYPES[dtype], nullElement,
+        nanElement);
     int count = 0;
     for (int i = 0; i < KIND_NAMES.length; i++) {
       if ((bits & (1 << i)) != 0) {
@@ -209,13 +199,44 @@ public final class RowEvaluator {
   }
 
   /**
-   * The incidents of a row that had a null element, read as NaN: {@code NULL_ELEMENT}, and
-   * {@code NAN_LOGIT} only if some non-null element is NaN ({@code nanElement}).
+   * A row's incident set, as {@code softmax_incidents} answers it; the Arrow engine calls this
+   * too, so that both agree by construction.
+   *
+   * @param analyzed the row's logits analyzed at temperature 1 (unused if {@code logitsNull})
+   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param nullElement whether an element was null (and read as NaN)
+   * @param nanElement whether a non-null element is NaN (see {@link #hasNaN})
    */
-  public static int withNullElement(int incidents, boolean nanElement) {
-    int bits = incidents | IncidentKind.NULL_ELEMENT.bit();
-    // otherwise the NaN the kernel saw stands for a null
-    return nanElement ? bits : bits & ~IncidentKind.NAN_LOGIT.bit();
+  public static int incidents(SoftmaxRow analyzed, boolean logitsNull, int labelState,
+      long label, NaiveDtype dtype, boolean nullElement, boolean nanElement) {
+    int bits = labelState == LABEL_NULL ? IncidentKind.NULL_LABEL.bit() : 0;
+    if (logitsNull) {
+      return bits | IncidentKind.NULL_LOGITS.bit();
+    }
+    int k = SoftmaxRow.NO_LABEL;
+    if (labelState == LABEL_PRESENT) {
+      // any label outside [0, n) is reported as out of range, NO_LABEL's value included
+      k = label >= 0 && label < analyzed.length() ? (int) label : -1;
+    }
+    bits |= analyzed.incidents(k, dtype);
+    if (nullElement) {
+      bits |= IncidentKind.NULL_ELEMENT.bit();
+      if (!nanElement) {
+        // the NaN the kernel saw stands for a null
+        bits &= ~IncidentKind.NAN_LOGIT.bit();
+      }
+    }
+    return bits;
+  }
+
+  /** Whether a non-null element of a float ({@code isFloat}) or double array is NaN. */
+  public static boolean hasNaN(ArrayData x, boolean isFloat) {
+    for (int i = 0; i < x.numElements(); i++) {
+      if (!x.isNullAt(i) && Double.isNaN(isFloat ? x.getFloat(i) : x.getDouble(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ reading rows
@@ -249,13 +270,7 @@ public final class RowEvaluator {
       }
       nullElement = readInto(x, false, doubles);
     }
-    nanElement = false;
-    if (nullElement) {
-      for (int i = 0; i < n; i++) {
-        double v = isFloat ? floats[i] : doubles[i];
-        nanElement |= !x.isNullAt(i) && Double.isNaN(v);
-      }
-    }
+    nanElement = nullElement && hasNaN(x, isFloat);
   }
 
   /** Copies floats into {@code out}, null elements as NaN; returns whether there was one. */

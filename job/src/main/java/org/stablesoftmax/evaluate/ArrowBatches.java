@@ -2,6 +2,7 @@ package org.stablesoftmax.evaluate;
 
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
@@ -13,8 +14,13 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.vectorized.OffHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.util.ArrowUtils;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.TaskCompletionListener;
@@ -29,9 +35,11 @@ import org.stablesoftmax.udf.UnsafeArrays;
  * batches bounded by bytes and by rows, runs the kernel over each batch's flat buffers, and
  * returns the partition's {@link PartitionStats}.
  *
- * <p>Logits are copied from Spark's {@link UnsafeArrayData} into the Arrow buffer with one memory
- * copy per row, and from the Arrow buffer into a reused primitive array with one copy per batch
- * (the kernel reads Java arrays); no element is ever boxed. All Arrow memory comes from one child
+ * <p>Logits come either from the Parquet reader's columnar batches (see {@link ColumnarScan}),
+ * copied into the Arrow buffer with one memory copy per run of consecutive rows, or from rows,
+ * with one copy per row from Spark's {@link UnsafeArrayData}; then from the Arrow buffer into a
+ * reused primitive array with one copy per batch (the kernel reads Java arrays). No element is
+ * ever boxed. All Arrow memory comes from one child
  * allocator per partition, closed when the partition is done, or failed, and by a task-completion
  * listener as a backstop.
  */
@@ -53,6 +61,12 @@ public final class ArrowBatches implements AutoCloseable {
   private int[] nullPositions = new int[16];
   private int nulls;
   private UTF8String lastFile;
+
+  // elements of the current Spark batch still to copy: from its vector, to the Arrow buffer
+  private WritableColumnVector pendingSource;
+  private int pendingFrom;
+  private int pendingCount;
+  private int pendingAt;
 
   private int rows;
   private int elements;
@@ -97,10 +111,26 @@ public final class ArrowBatches implements AutoCloseable {
   }
 
   /**
-   * Evaluates one partition: the function the Arrow engine runs in {@code mapPartitions}. The
-   * child allocator is named after the partition and closed before this returns.
+   * Evaluates one partition of rows: the function the Arrow engine runs in {@code mapPartitions}
+   * when its input is not a {@link ColumnarScan}.
    */
   public static PartitionStats evaluate(Iterator<InternalRow> input, EvalSpec spec) {
+    return inPartition(spec, batches -> batches.run(input));
+  }
+
+  /** Evaluates one partition of a {@link ColumnarScan}'s batches. */
+  static PartitionStats evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
+      ColumnarScan scan) {
+    return inPartition(spec, batches -> batches.run(input, scan.logitsColumn(),
+        scan.scalarProjection()));
+  }
+
+  /**
+   * Runs {@code work} with a child allocator named after the partition, closed before this
+   * returns.
+   */
+  private static PartitionStats inPartition(EvalSpec spec,
+      Function<ArrowBatches, PartitionStats> work) {
     TaskContext task = TaskContext.get();
     String name = task == null ? "stablesoftmax" : "stablesoftmax-partition-"
         + task.partitionId() + "-attempt-" + task.attemptNumber();
@@ -111,7 +141,7 @@ public final class ArrowBatches implements AutoCloseable {
         // a backstop: closing twice is harmless
         task.addTaskCompletionListener((TaskCompletionListener) t -> batches.close());
       }
-      return batches.run(input);
+      return work.apply(batches);
     }
   }
 
@@ -119,6 +149,19 @@ public final class ArrowBatches implements AutoCloseable {
   PartitionStats run(Iterator<InternalRow> input) {
     while (input.hasNext()) {
       add(input.next());
+    }
+    flush();
+    return scoring.stats();
+  }
+
+  /**
+   * Packs and evaluates every row of the batches: logits from column {@code logitsColumn}, the
+   * other columns (at {@link EvalSpec#LABEL} ...) from {@code scalars} of each batch row.
+   */
+  PartitionStats run(Iterator<ColumnarBatch> input, int logitsColumn,
+      UnsafeProjection scalars) {
+    while (input.hasNext()) {
+      add(input.next(), logitsColumn, scalars);
     }
     flush();
     return scoring.stats();
@@ -145,19 +188,101 @@ public final class ArrowBatches implements AutoCloseable {
         n = values.numElements();
       }
     }
+    add(values, indices, n, in);
+  }
+
+  /** Packs a row's logits (null, dense, or sparse with indices) and its other columns. */
+  private void add(ArrayData values, ArrayData indices, int n, InternalRow in) {
+    beginRow(n);
+    if (values == null) {
+      logits.setNull(rows);
+    } else {
+      logits.startNewValue(rows);
+      appendElements(values, indices, n);
+      logits.endValue(rows, n);
+    }
+    addScalars(in);
+  }
+
+  /**
+   * Packs a Spark columnar batch's rows. The logits of consecutive rows, consecutive in the
+   * batch's vector as the Parquet reader writes them, are copied into the Arrow buffer together.
+   */
+  void add(ColumnarBatch batch, int logitsColumn, UnsafeProjection scalars) {
+    ColumnVector column = batch.column(logitsColumn);
+    if (!(column instanceof WritableColumnVector)) {
+      for (int i = 0; i < batch.numRows(); i++) {
+        boolean isNull = column.isNullAt(i);
+        ArrayData values = isNull ? null : column.getArray(i);
+        add(values, null, isNull ? 0 : values.numElements(), scalars.apply(batch.getRow(i)));
+      }
+      return;
+    }
+    WritableColumnVector vector = (WritableColumnVector) column;
+    pendingSource = vector.arrayData();
+    // the batch's null element slots not yet found, and the slots looked at: the reader also
+    // gives a null or empty array a null slot, between the rows' elements
+    int unseen = pendingSource.numNulls();
+    int seenTo = 0;
+    for (int i = 0; i < batch.numRows(); i++) {
+      boolean isNull = vector.isNullAt(i);
+      int n = isNull ? 0 : vector.getArrayLength(i);
+      beginRow(n);
+      if (isNull) {
+        logits.setNull(rows);
+      } else {
+        int from = vector.getArrayOffset(i);
+        if (pendingCount > 0 && from != pendingFrom + pendingCount) {
+          copyPending();
+        }
+        if (pendingCount == 0) {
+          pendingFrom = from;
+          pendingAt = elements;
+        }
+        pendingCount += n;
+        logits.startNewValue(rows);
+        logits.endValue(rows, n);
+        int found = 0;
+        if (unseen > 0) {
+          if (from >= seenTo) {
+            unseen -= countNulls(pendingSource, seenTo, from);
+            seenTo = from + n;
+          } else {
+            // not in order: look at every row
+            unseen = Integer.MAX_VALUE;
+          }
+          found = countNulls(pendingSource, from, from + n);
+          unseen -= found;
+        }
+        markNulls(found > 0 ? vector.getArray(i) : null, n);
+        elements += n;
+      }
+      addScalars(scalars.apply(batch.getRow(i)));
+    }
+    // the batch's vectors are reused for the next one
+    copyPending();
+    pendingSource = null;
+  }
+
+  private static int countNulls(WritableColumnVector v, int from, int to) {
+    int nulls = 0;
+    for (int j = from; j < to; j++) {
+      nulls += v.isNullAt(j) ? 1 : 0;
+    }
+    return nulls;
+  }
+
+  /** Makes room for a row of {@code n} elements, evaluating the batch first if it is full. */
+  private void beginRow(int n) {
     if (rows > 0 && (rows == spec.batchRows()
         || (long) (elements + n) * elementBytes > spec.batchBytes())) {
       flush();
     }
     ensureRowCapacity();
-    if (values == null) {
-      logits.setNull(rows);
-    } else {
-      int start = logits.startNewValue(rows);
-      appendElements(values, indices, n);
-      logits.endValue(rows, n);
-      assert start + n == elements;
-    }
+  }
+
+  /** The row's label, id, file and row index; completes the row. */
+  private void addScalars(InternalRow in) {
     setOrNull(labels, in, EvalSpec.LABEL);
     setOrNull(ids, in, EvalSpec.ID);
     rowIndices.setSafe(rows, in.getLong(EvalSpec.ROW_INDEX));
@@ -177,12 +302,37 @@ public final class ArrowBatches implements AutoCloseable {
     }
   }
 
-  private void appendElements(ArrayData values, ArrayData indices, int n) {
+  /** The address of the Arrow logits buffer, made to hold at least {@code count} elements. */
+  private long reserve(int count) {
     BaseFixedWidthVector data = (BaseFixedWidthVector) logits.getDataVector();
-    while (data.getValueCapacity() < elements + n) {
+    while (data.getValueCapacity() < count) {
       data.reAlloc();
     }
-    long at = data.getDataBufferAddress() + (long) elements * elementBytes;
+    return data.getDataBufferAddress();
+  }
+
+  /** Copies the pending elements of the current Spark batch into the Arrow buffer. */
+  private void copyPending() {
+    if (pendingCount == 0) {
+      return;
+    }
+    long at = reserve(pendingAt + pendingCount) + (long) pendingAt * elementBytes;
+    long bytes = (long) pendingCount * elementBytes;
+    if (pendingSource instanceof OffHeapColumnVector) {
+      Platform.copyMemory(null, ((OffHeapColumnVector) pendingSource).valuesNativeAddress()
+          + (long) pendingFrom * elementBytes, null, at, bytes);
+    } else if (elementBytes == 4) {
+      Platform.copyMemory(pendingSource.getFloats(pendingFrom, pendingCount),
+          Platform.FLOAT_ARRAY_OFFSET, null, at, bytes);
+    } else {
+      Platform.copyMemory(pendingSource.getDoubles(pendingFrom, pendingCount),
+          Platform.DOUBLE_ARRAY_OFFSET, null, at, bytes);
+    }
+    pendingCount = 0;
+  }
+
+  private void appendElements(ArrayData values, ArrayData indices, int n) {
+    long at = reserve(elements + n) + (long) elements * elementBytes;
     boolean anyNull = false;
     if (indices != null) {
       // sparse: zeros, then the given values
@@ -196,31 +346,38 @@ public final class ArrowBatches implements AutoCloseable {
     } else if (values instanceof UnsafeArrayData) {
       anyNull = UnsafeArrays.copy((UnsafeArrayData) values, null, at, elementBytes);
     } else {
+      // a null element is written at flush
       for (int i = 0; i < n; i++) {
-        anyNull |= values.isNullAt(i);
-        if (elementBytes == 4) {
-          Platform.putFloat(null, at + 4L * i, values.isNullAt(i) ? 0f : values.getFloat(i));
+        if (values.isNullAt(i)) {
+          anyNull = true;
+        } else if (elementBytes == 4) {
+          Platform.putFloat(null, at + 4L * i, values.getFloat(i));
         } else {
-          Platform.putDouble(null, at + 8L * i, values.isNullAt(i) ? 0.0 : values.getDouble(i));
+          Platform.putDouble(null, at + 8L * i, values.getDouble(i));
         }
       }
     }
-    if (anyNull) {
-      // rare: a null element reads as NaN and is an incident; Arrow marks it null
+    markNulls(anyNull ? values : null, n);
+    elements += n;
+  }
+
+  /**
+   * Notes the null elements of the row's {@code n} values (null: it has none) and returns how
+   * many; a null element reads as NaN, is an incident, and is null in Arrow.
+   */
+  private int markNulls(ArrayData values, int n) {
+    int found = 0;
+    if (values != null) {
       for (int i = 0; i < n; i++) {
         if (values.isNullAt(i)) {
-          if (elementBytes == 4) {
-            Platform.putFloat(null, at + 4L * i, Float.NaN);
-          } else {
-            Platform.putDouble(null, at + 8L * i, Double.NaN);
-          }
+          found++;
           addNullPosition(elements + i);
         }
       }
     }
-    nullElement[rows] = anyNull;
-    nanElement[rows] = anyNull && RowEvaluator.hasNaN(values, elementBytes == 4);
-    elements += n;
+    nullElement[rows] = found > 0;
+    nanElement[rows] = found > 0 && RowEvaluator.hasNaN(values, elementBytes == 4);
+    return found;
   }
 
   private void addNullPosition(int position) {
@@ -243,11 +400,18 @@ public final class ArrowBatches implements AutoCloseable {
     if (rows == 0) {
       return;
     }
+    copyPending();
     BaseFixedWidthVector data = (BaseFixedWidthVector) logits.getDataVector();
-    // every element valid but the null ones
+    // every element valid but the null ones, which read as NaN
     data.getValidityBuffer().setOne(0L, (elements + 7L) / 8);
+    long address = reserve(elements);
     for (int i = 0; i < nulls; i++) {
       BitVectorHelper.unsetBit(data.getValidityBuffer(), nullPositions[i]);
+      if (elementBytes == 4) {
+        Platform.putFloat(null, address + 4L * nullPositions[i], Float.NaN);
+      } else {
+        Platform.putDouble(null, address + 8L * nullPositions[i], Double.NaN);
+      }
     }
     data.setValueCount(elements);
     logits.setValueCount(rows);

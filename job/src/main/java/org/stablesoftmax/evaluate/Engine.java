@@ -16,6 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.stats.PartitionStats;
@@ -31,7 +32,13 @@ public enum Engine {
   ARROW {
     @Override
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
-      return perPartition(input, spec, ArrowBatches::evaluate);
+      ColumnarScan scan = ColumnarScan.of(input);
+      if (scan == null) {
+        return perPartition(input, spec, ArrowBatches::evaluate);
+      }
+      return scan.batches().toJavaRDD().mapPartitions(
+          (FlatMapFunction<Iterator<ColumnarBatch>, PartitionStats>) it ->
+              Collections.singletonList(ArrowBatches.evaluate(it, spec, scan)).iterator());
     }
   },
   /** The Spark SQL functions over the logits column, their results counted per partition. */

@@ -22,17 +22,25 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * The input's Parquet files: the path, directory or glob listed as Spark lists it (files and
  * directories whose names start with {@code _} or {@code .} are skipped), and every file's
- * footer read, in parallel on the cluster, so that a truncated or foreign file is found before
- * the evaluation starts and named.
+ * footer read (on the driver, or in parallel on the cluster when there are more files than
+ * {@code spark.sql.sources.parallelPartitionDiscovery.threshold}, as Spark lists them), so that a
+ * truncated or foreign file is found before the evaluation starts and named.
  */
 final class InputFiles {
 
-  /** What a file's footer says, or why it could not be read. */
-  record Footer(String path, long rows, long logitsValues, String error) implements Serializable {
+  /**
+   * What a file's footer says (its rows, logits values, and the Spark schema it was written with,
+   * if it was), or why it could not be read.
+   */
+  record Footer(String path, long rows, long logitsValues, String sparkSchema, String error)
+      implements Serializable {
     boolean readable() {
       return error == null;
     }
   }
+
+  /** Where Spark's Parquet writer keeps the schema it wrote (ParquetReadSupport's key). */
+  private static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
 
   final String input;
   /** Whether the input is one directory (its partition directories are read as columns). */
@@ -78,12 +86,20 @@ final class InputFiles {
       throw new UserError("The input path " + input + " holds no data files.");
     }
     InputFiles files = new InputFiles(input, isDirectory);
-    SerializableConfiguration shared = new SerializableConfiguration(conf);
-    int slices = Math.max(1, Math.min(paths.size(), 4 * spark.sparkContext().defaultParallelism()));
-    List<Footer> footers = JavaSparkContext.fromSparkContext(spark.sparkContext())
-        .parallelize(paths, slices)
-        .map(p -> footer(p, logitsColumn, shared.value()))
-        .collect();
+    List<Footer> footers = new ArrayList<>();
+    // as Spark lists files: on the cluster only when there are many
+    if (paths.size() <= spark.sessionState().conf().parallelPartitionDiscoveryThreshold()) {
+      for (String p : paths) {
+        footers.add(footer(p, logitsColumn, conf));
+      }
+    } else {
+      SerializableConfiguration shared = new SerializableConfiguration(conf);
+      int slices = Math.min(paths.size(), 4 * spark.sparkContext().defaultParallelism());
+      footers = JavaSparkContext.fromSparkContext(spark.sparkContext())
+          .parallelize(paths, slices)
+          .map(p -> footer(p, logitsColumn, shared.value()))
+          .collect();
+    }
     for (Footer f : footers) {
       (f.readable() ? files.readable : files.unreadable).add(f);
     }
@@ -122,11 +138,28 @@ final class InputFiles {
           }
         }
       }
-      return new Footer(path, rows, values, null);
+      return new Footer(path, rows, values, reader.getFooter().getFileMetaData()
+          .getKeyValueMetaData().get(SPARK_SCHEMA_KEY), null);
     } catch (IOException | RuntimeException e) {
       String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      return new Footer(path, 0, 0, message.lines().findFirst().orElse(message));
+      return new Footer(path, 0, 0, null, message.lines().findFirst().orElse(message));
     }
+  }
+
+  /**
+   * The Spark schema (as JSON) that every readable file was written with, or null if they differ,
+   * one was not written by Spark, or a directory looks like a partition ({@code key=value}, whose
+   * column Spark adds): Spark then infers it.
+   */
+  String sparkSchema() {
+    String schema = readable.isEmpty() ? null : readable.get(0).sparkSchema();
+    for (Footer f : readable) {
+      if (schema == null || !schema.equals(f.sparkSchema())
+          || f.path().substring(0, f.path().lastIndexOf('/')).contains("=")) {
+        return null;
+      }
+    }
+    return schema;
   }
 
   /** The rows all readable files hold, by their footers. */

@@ -46,6 +46,11 @@ final class InputTable {
   static InputTable read(SparkSession spark, InputFiles files, String logitsCol, String labelCol,
       String idCol) {
     DataFrameReader reader = spark.read();
+    String written = files.sparkSchema();
+    if (written != null) {
+      // the schema every file says it was written with: what Spark would infer, without a job
+      reader = reader.schema((StructType) DataType.fromJson(written));
+    }
     Dataset<Row> df;
     try {
       if (files.unreadable.isEmpty()) {

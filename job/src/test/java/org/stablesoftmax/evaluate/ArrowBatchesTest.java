@@ -10,7 +10,24 @@ import java.util.SplittableRandom;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.sql.catalyst.expressions.BoundReference;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.ArrowUtils;
+import org.apache.spark.sql.vectorized.ArrowColumnVector;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -19,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.stablesoftmax.evaluate.EvalSpec.LogitsKind;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.stats.PartitionStats;
+import scala.collection.JavaConverters;
 
 /** The Arrow engine's batches: bounded by bytes, the same results whatever the bound, no leak. */
 class ArrowBatchesTest {
@@ -91,6 +109,114 @@ class ArrowBatchesTest {
     assertThat(one.rows()).isEqualTo(2000);
     assertThat(one.evaluatedRows()).isPositive();
     assertThat(one.naiveFailureRows()).isPositive();
+  }
+
+  /** The input's scalar columns of a batch row, the logits null (as {@link ColumnarScan}'s). */
+  private static UnsafeProjection scalars() {
+    List<Expression> e = List.of(Literal.create(null, LOGITS_TYPE),
+        new BoundReference(1, DataTypes.LongType, true),
+        new BoundReference(2, DataTypes.LongType, true),
+        new BoundReference(3, DataTypes.StringType, false),
+        new BoundReference(4, DataTypes.LongType, false));
+    return UnsafeProjection.create(JavaConverters.asScalaBuffer(e).toSeq());
+  }
+
+  private static final ArrayType LOGITS_TYPE = new ArrayType(DataTypes.FloatType, true);
+
+  /**
+   * The rows in Spark's on-heap column vectors, as the Parquet reader fills them: a null or empty
+   * array also takes a null element slot, between the rows' elements.
+   */
+  private static List<ColumnarBatch> onHeapBatches(List<InternalRow> rows, int batchRows) {
+    List<ColumnarBatch> out = new ArrayList<>();
+    for (int from = 0; from < rows.size(); from += batchRows) {
+      int n = Math.min(batchRows, rows.size() - from);
+      OnHeapColumnVector logits = new OnHeapColumnVector(n, LOGITS_TYPE);
+      WritableColumnVector values = logits.arrayData();
+      OnHeapColumnVector[] others = new OnHeapColumnVector[4];
+      DataType[] types = {DataTypes.LongType, DataTypes.LongType, DataTypes.StringType,
+          DataTypes.LongType};
+      for (int c = 0; c < 4; c++) {
+        others[c] = new OnHeapColumnVector(n, types[c]);
+      }
+      int slot = 0;
+      for (int i = 0; i < n; i++) {
+        InternalRow r = rows.get(from + i);
+        if (r.isNullAt(0) || r.getArray(0).numElements() == 0) {
+          if (r.isNullAt(0)) {
+            logits.putNull(i);
+          } else {
+            logits.putArray(i, slot, 0);
+          }
+          values.reserve(slot + 1);
+          values.putNull(slot++);
+        } else {
+          ArrayData a = r.getArray(0);
+          values.reserve(slot + a.numElements());
+          logits.putArray(i, slot, a.numElements());
+          for (int j = 0; j < a.numElements(); j++, slot++) {
+            if (a.isNullAt(j)) {
+              values.putNull(slot);
+            } else {
+              values.putFloat(slot, a.getFloat(j));
+            }
+          }
+        }
+        for (int c = 0; c < 4; c++) {
+          if (r.isNullAt(c + 1)) {
+            others[c].putNull(i);
+          } else if (c == 2) {
+            others[c].putByteArray(i, r.getUTF8String(c + 1).getBytes());
+          } else {
+            others[c].putLong(i, r.getLong(c + 1));
+          }
+        }
+      }
+      out.add(new ColumnarBatch(new ColumnVector[] {logits, others[0], others[1], others[2],
+          others[3]}, n));
+    }
+    return out;
+  }
+
+  @Test
+  void columnarBatchesGiveWhatRowsGive() {
+    List<InternalRow> rows = rows(2000);
+    int[] batches = new int[1];
+    PartitionStats byRows = evaluate(rows, spec(8192, 4096), batches);
+    for (EvalSpec spec : List.of(spec(8192, 4096), spec(1L << 30, 4096), spec(1L << 30, 7))) {
+      for (int sparkRows : new int[] {1, 97, 4096}) {
+        BufferAllocator child = root.newChildAllocator("columnar", 0, Long.MAX_VALUE);
+        try (ArrowBatches b = new ArrowBatches(spec, child)) {
+          assertThat(b.run(onHeapBatches(rows, sparkRows).iterator(), 0, scalars()))
+              .as("%s, Spark batches of %d rows", spec, sparkRows).isEqualTo(byRows);
+        }
+      }
+    }
+  }
+
+  @Test
+  void columnarBatchesOfOtherVectorsGiveWhatRowsGive() {
+    List<InternalRow> rows = rows(500);
+    int[] batches = new int[1];
+    PartitionStats byRows = evaluate(rows, spec(8192, 4096), batches);
+    StructType schema = new StructType().add("logits", LOGITS_TYPE).add("label",
+        DataTypes.LongType).add("id", DataTypes.LongType).add("file", DataTypes.StringType)
+        .add("row_index", DataTypes.LongType);
+    try (VectorSchemaRoot arrow = VectorSchemaRoot.create(
+        ArrowUtils.toArrowSchema(schema, "UTC", true, false), root)) {
+      ArrowWriter writer = ArrowWriter.create(arrow);
+      rows.forEach(writer::write);
+      writer.finish();
+      ColumnVector[] columns = new ColumnVector[5];
+      for (int c = 0; c < 5; c++) {
+        columns[c] = new ArrowColumnVector(arrow.getVector(c));
+      }
+      BufferAllocator child = root.newChildAllocator("arrow-vectors", 0, Long.MAX_VALUE);
+      try (ArrowBatches b = new ArrowBatches(spec(8192, 4096), child)) {
+        assertThat(b.run(List.of(new ColumnarBatch(columns, rows.size())).iterator(), 0,
+            scalars())).isEqualTo(byRows);
+      }
+    }
   }
 
   @Test

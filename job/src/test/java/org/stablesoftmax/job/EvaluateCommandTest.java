@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stablesoftmax.evaluate.ColumnarScan;
 import org.stablesoftmax.kernel.StableSoftmax;
 import org.stablesoftmax.stats.ExactSum;
 
@@ -268,8 +269,12 @@ class EvaluateCommandTest {
     StructType arrays = new StructType().add("id", DataTypes.LongType)
         .add("label", DataTypes.IntegerType)
         .add("logits", DataTypes.createArrayType(DataTypes.DoubleType));
+    StructType doubles = new StructType().add("id", DataTypes.LongType)
+        .add("label", DataTypes.DoubleType)
+        .add("logits", DataTypes.createArrayType(DataTypes.DoubleType));
     List<Row> v = new ArrayList<>();
     List<Row> a = new ArrayList<>();
+    List<Row> d = new ArrayList<>();
     java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
     for (long id = 0; id < 200; id++) {
       double[] x = new double[6];
@@ -281,11 +286,20 @@ class EvaluateCommandTest {
       double dl = id % 13 == 0 ? label + 0.5 : label; // not a class
       v.add(RowFactory.create(id, dl, vec));
       a.add(RowFactory.create(id, id % 13 == 0 ? -1 : label, x));
+      d.add(RowFactory.create(id, dl, x));
     }
     spark.createDataFrame(v, vectors).repartition(3).write().parquet(tmp.resolve("v").toString());
     spark.createDataFrame(a, arrays).repartition(2).write().parquet(tmp.resolve("a").toString());
+    spark.createDataFrame(d, doubles).repartition(2).write().parquet(tmp.resolve("d").toString());
+    // the Arrow engine reads arrays from the Parquet reader's batches, vectors from rows
+    assertThat(columnar(tmp.resolve("a"), "logits")).isTrue();
+    assertThat(columnar(tmp.resolve("d"), "logits")).isTrue();
+    assertThat(columnar(data.resolve("files3"), "logits")).isTrue();
+    assertThat(columnar(tmp.resolve("v"), "rawPrediction")).isFalse();
     JsonNode reference = evaluate(tmp.resolve("a"), tmp.resolve("ra"), "--id-col", "id");
     for (String engine : new String[] {"arrow", "udf"}) {
+      assertThat(results(evaluate(tmp.resolve("d"), tmp.resolve("rd" + engine), "--id-col", "id",
+          "--engine", engine))).as(engine).isEqualTo(results(reference));
       JsonNode s = evaluate(tmp.resolve("v"), tmp.resolve("rv" + engine), "--id-col", "id",
           "--logits-col", "rawPrediction", "--engine", engine);
       ObjectNode opts = (ObjectNode) s.get("options");
@@ -295,6 +309,12 @@ class EvaluateCommandTest {
     assertThat(reference.at("/rows/skipped_by_reason/label_out_of_range").asLong())
         .isEqualTo(v.stream().filter(r -> r.getDouble(1) >= 6 || r.getDouble(1) % 1 != 0)
             .count());
+  }
+
+  /** Whether the Arrow engine reads the input's logits from the Parquet reader's batches. */
+  private static boolean columnar(Path input, String logits) {
+    InputFiles files = InputFiles.check(spark, input.toString(), logits);
+    return ColumnarScan.of(InputTable.read(spark, files, logits, "label", "id").rows) != null;
   }
 
   @Test
@@ -379,6 +399,16 @@ class EvaluateCommandTest {
     Path out = tmp.resolve("out");
     assertBadInput(run("evaluate", "--input", copy.toString(), "--output", out.toString()),
         bad.getFileName().toString(), "--ignore-corrupt-files");
+    assertThat(out).doesNotExist();
+    // with more files than Spark lists on the driver, the footers are read on the cluster
+    String threshold = "spark.sql.sources.parallelPartitionDiscovery.threshold";
+    spark.conf().set(threshold, "2");
+    try {
+      assertBadInput(run("evaluate", "--input", copy.toString(), "--output", out.toString()),
+          bad.getFileName().toString(), "--ignore-corrupt-files");
+    } finally {
+      spark.conf().unset(threshold);
+    }
     assertThat(out).doesNotExist();
 
     JsonNode s = evaluate(copy, out, "--ignore-corrupt-files");

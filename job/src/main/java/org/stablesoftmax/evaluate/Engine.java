@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
@@ -16,7 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.stats.PartitionStats;
@@ -34,11 +35,10 @@ public enum Engine {
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
       ColumnarScan scan = ColumnarScan.of(input);
       if (scan == null) {
-        return perPartition(input, spec, ArrowBatches::evaluate);
+        return perPartition(rows(input), it -> ArrowBatches.evaluate(it, spec));
       }
-      return scan.batches().toJavaRDD().mapPartitions(
-          (FlatMapFunction<Iterator<ColumnarBatch>, PartitionStats>) it ->
-              Collections.singletonList(ArrowBatches.evaluate(it, spec, scan)).iterator());
+      return perPartition(scan.batches().toJavaRDD(),
+          it -> ArrowBatches.evaluate(it, spec, scan));
     }
   },
   /** The Spark SQL functions over the logits column, their results counted per partition. */
@@ -63,23 +63,40 @@ public enum Engine {
           spec.hasLabel() ? StableSoftmaxFunctions.topK(logits, spec.topK()) : lit(null),
           StableSoftmaxFunctions.softmaxEntropy(logits, t),
           StableSoftmaxFunctions.maxProbability(logits, t));
-      return perPartition(scored, spec, Engine::scoreUdfRows);
+      return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };
 
   abstract JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec);
 
-  /** What one partition's internal rows come to, shipped to the tasks. */
-  private interface PartitionEvaluator extends Serializable {
-    PartitionStats evaluate(Iterator<InternalRow> rows, EvalSpec spec);
+  /**
+   * For tests only: with this Spark setting true, every evaluation task fails its first attempt
+   * after doing its work, and Spark runs it again.
+   */
+  public static final String FAIL_FIRST_ATTEMPT = "spark.stablesoftmax.test.failFirstAttempt";
+
+  /** What one partition comes to, shipped to the tasks. */
+  private interface PartitionEvaluator<T> extends Serializable {
+    PartitionStats evaluate(Iterator<T> partition);
   }
 
-  /** One state per partition of {@code rows}' internal rows, by {@code evaluator}. */
-  private static JavaRDD<PartitionStats> perPartition(Dataset<Row> rows, EvalSpec spec,
-      PartitionEvaluator evaluator) {
-    return rows.queryExecution().toRdd().toJavaRDD().mapPartitions(
-        (FlatMapFunction<Iterator<InternalRow>, PartitionStats>) it ->
-            Collections.singletonList(evaluator.evaluate(it, spec)).iterator());
+  private static JavaRDD<InternalRow> rows(Dataset<Row> rows) {
+    return rows.queryExecution().toRdd().toJavaRDD();
+  }
+
+  /** One state per partition of {@code input}, by {@code evaluator}. */
+  private static <T> JavaRDD<PartitionStats> perPartition(JavaRDD<T> input,
+      PartitionEvaluator<T> evaluator) {
+    return input.mapPartitions((FlatMapFunction<Iterator<T>, PartitionStats>) it -> {
+      PartitionStats stats = evaluator.evaluate(it);
+      TaskContext task = TaskContext.get();
+      if (task.attemptNumber() == 0 && SparkEnv.get().conf().getBoolean(FAIL_FIRST_ATTEMPT,
+          false)) {
+        throw new IllegalStateException("task " + task.partitionId() + " fails its first attempt,"
+            + " as " + FAIL_FIRST_ATTEMPT + " asks");
+      }
+      return Collections.singletonList(stats).iterator();
+    });
   }
 
   /** Evaluates the input: the partitions' states, in partition order. */
@@ -105,8 +122,7 @@ public enum Engine {
   }
 
   /** Counts the udf engine's rows: incidents, label, id, file, row index, then the results. */
-  private static PartitionStats scoreUdfRows(Iterator<InternalRow> rows,
-      EvalSpec spec) {
+  private static PartitionStats scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
     RowScoring scoring = new RowScoring(spec);
     while (rows.hasNext()) {
       InternalRow r = rows.next();

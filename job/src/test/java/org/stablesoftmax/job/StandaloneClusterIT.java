@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -156,16 +157,22 @@ class StandaloneClusterIT {
     cmd.addAll(List.of("-Dspark.authenticate=true", "-Dspark.authenticate.secret=" + SECRET,
         "-cp", classpath, mainClass));
     cmd.addAll(Arrays.asList(args));
+    return start(name, cmd, Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_SCALA_VERSION",
+        "2.12"));
+  }
+
+  /**
+   * Starts {@code cmd} on loopback, with no input, its output in {@code LOGS/name.out} and
+   * {@code .err}, to be stopped by {@link #stopAll}.
+   */
+  private static synchronized Process start(String name, List<String> cmd,
+      Map<String, String> env) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
         .redirectOutput(LOGS.resolve(name + ".out").toFile())
         .redirectError(LOGS.resolve(name + ".err").toFile());
-    pb.environment().put("SPARK_HOME", sparkHome.toString());
-    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+    pb.environment().putAll(env);
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    return start(pb);
-  }
-
-  private static synchronized Process start(ProcessBuilder pb) throws IOException {
+    pb.environment().remove("STABLESOFTMAX_CONF_DIR");
     Process p = pb.start();
     PROCESSES.add(p);
     return p;
@@ -194,9 +201,18 @@ class StandaloneClusterIT {
   // ------------------------------------------------------------------ submissions
 
   /** A submission: the driver process and where its output goes. */
-  private record Submission(Process process, Path out, Path err) {
+  private record Submission(Process process, Path err) {
     String stderr() throws IOException {
       return Files.readString(err);
+    }
+
+    /** Whether the driver has written {@code text} to stderr yet. */
+    boolean said(String text) {
+      try {
+        return stderr().contains(text);
+      } catch (IOException e) {
+        return false;
+      }
     }
   }
 
@@ -232,15 +248,9 @@ class StandaloneClusterIT {
     }
     cmd.add(JAR.toString());
     cmd.addAll(Arrays.asList(args));
-    int n = ++submissions;
-    Path out = LOGS.resolve("driver" + n + ".out");
-    Path err = LOGS.resolve("driver" + n + ".err");
-    Files.writeString(LOGS.resolve("driver" + n + ".cmd"), String.join(" ", cmd) + "\n");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
-        .redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().remove("STABLESOFTMAX_CONF_DIR");
-    return new Submission(start(pb), out, err);
+    String name = "driver" + ++submissions;
+    Files.writeString(LOGS.resolve(name + ".cmd"), String.join(" ", cmd) + "\n");
+    return new Submission(start(name, cmd, Map.of()), LOGS.resolve(name + ".err"));
   }
 
   private static void run(Submission s, int expectedExit) throws Exception {
@@ -314,13 +324,7 @@ class StandaloneClusterIT {
     Path output = DIR.resolve("evaluation-killed");
     Submission s = submit(cluster(), List.of(), evaluateArgs(output));
     // the evaluation is the application's only stage; both executors have a task of it
-    await("the evaluation stage runs", 180, () -> {
-      try {
-        return s.stderr().contains("Starting task 1.0 in stage 0.0");
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    await("the evaluation stage runs", 180, () -> s.said("Starting task 1.0 in stage 0.0"));
     ProcessHandle worker = WORKERS.get(0).toHandle();
     Optional<ProcessHandle> executor = worker.children()
         .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
@@ -360,13 +364,8 @@ class StandaloneClusterIT {
     Path output = DIR.resolve("evaluation-" + name);
     Submission s = submit(cluster(), confs, evaluateArgs(output));
     try {
-      await("the master refuses " + name, 120, () -> {
-        try {
-          return s.stderr().contains(message) || !s.process().isAlive();
-        } catch (IOException e) {
-          return false;
-        }
-      });
+      await("the master refuses " + name, 120,
+          () -> s.said(message) || !s.process().isAlive());
       assertThat(s.stderr()).contains(message);
       assertThat(s.stderr()).doesNotContain("Starting task");
     } finally {

@@ -1,5 +1,6 @@
 package org.stablesoftmax.job;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Encoders;
@@ -71,7 +72,8 @@ final class GenerateCommand implements Callable<Integer> {
     }
     SyntheticLogits generator = new SyntheticLogits(seed, classes, extremeFraction, badFraction);
     SparkSession spark = Spark.session("stablesoftmax generate");
-    OutputDir out = new OutputDir(output, overwrite, spark.sparkContext().hadoopConfiguration());
+    OutputDir out = new OutputDir(output, overwrite, spark.sparkContext().hadoopConfiguration(),
+        List.of());
     StructType schema = new StructType()
         .add("id", DataTypes.LongType, false)
         .add("label", DataTypes.IntegerType, true)
@@ -87,6 +89,8 @@ final class GenerateCommand implements Callable<Integer> {
           // Parquet checks a page's size every 100 rows by default: with wide rows (200,000
           // classes, 1.6 MB) pages would grow to 160 MB, which readers decompress very slowly
           .option("parquet.page.size.row.check.min", "1")
+          // a CRC32 of every page, which evaluate verifies as it reads
+          .option("parquet.page.write-checksum.enabled", "true")
           .parquet(out.staging());
       out.commit();
       done = true;

@@ -17,6 +17,9 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
@@ -29,13 +32,22 @@ import org.apache.spark.util.SerializableConfiguration;
 final class InputFiles {
 
   /**
-   * What a file's footer says (its rows, logits values, and the Spark schema it was written with,
-   * if it was), or why it could not be read.
+   * What a file's footer says (its rows, logits values, and its Spark schema as JSON: the one it
+   * was written with, if Spark wrote it, else its Parquet schema as Spark reads it), or why it
+   * could not be read.
    */
   record Footer(String path, long rows, long logitsValues, String sparkSchema, String error)
       implements Serializable {
     boolean readable() {
       return error == null;
+    }
+
+    Footer unreadable(String why) {
+      return new Footer(path, rows, logitsValues, sparkSchema, why);
+    }
+
+    StructType schema() {
+      return (StructType) DataType.fromJson(sparkSchema);
     }
   }
 
@@ -45,12 +57,37 @@ final class InputFiles {
   final String input;
   /** Whether the input is one directory (its partition directories are read as columns). */
   final boolean isDirectory;
+  /** What the input names: the path, or what the glob matches. */
+  final List<String> roots = new ArrayList<>();
   final List<Footer> readable = new ArrayList<>();
   final List<Footer> unreadable = new ArrayList<>();
 
   private InputFiles(String input, boolean isDirectory) {
     this.input = input;
     this.isDirectory = isDirectory;
+  }
+
+  /** The same input with {@code file}, a readable file, moved to the unreadable ones. */
+  InputFiles without(Footer file, String why) {
+    InputFiles rest = new InputFiles(input, isDirectory);
+    rest.roots.addAll(roots);
+    for (Footer f : readable) {
+      if (f.equals(file)) {
+        rest.unreadable.add(f.unreadable(why));
+      } else {
+        rest.readable.add(f);
+      }
+    }
+    rest.unreadable.addAll(0, unreadable);
+    return rest;
+  }
+
+  /** The paths the command reads: the roots and every file listed. */
+  List<String> paths() {
+    List<String> all = new ArrayList<>(roots);
+    readable.forEach(f -> all.add(f.path()));
+    unreadable.forEach(f -> all.add(f.path()));
+    return all;
   }
 
   /**
@@ -61,6 +98,7 @@ final class InputFiles {
   static InputFiles check(SparkSession spark, String input, String logitsColumn) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<String> paths = new ArrayList<>();
+    List<String> roots = new ArrayList<>();
     boolean isDirectory;
     try {
       Path path = new Path(input);
@@ -71,6 +109,7 @@ final class InputFiles {
       }
       isDirectory = matches.length == 1 && matches[0].isDirectory();
       for (FileStatus m : matches) {
+        roots.add(m.getPath().toString());
         if (m.isDirectory()) {
           listDataFiles(fs, m.getPath(), paths);
         } else if (!hidden(m.getPath().getName())) {
@@ -86,6 +125,7 @@ final class InputFiles {
       throw new UserError("The input path " + input + " holds no data files.");
     }
     InputFiles files = new InputFiles(input, isDirectory);
+    files.roots.addAll(roots);
     List<Footer> footers = new ArrayList<>();
     // as Spark lists files: on the cluster only when there are many
     if (paths.size() <= spark.sessionState().conf().parallelPartitionDiscoveryThreshold()) {
@@ -138,8 +178,14 @@ final class InputFiles {
           }
         }
       }
-      return new Footer(path, rows, values, reader.getFooter().getFileMetaData()
-          .getKeyValueMetaData().get(SPARK_SCHEMA_KEY), null);
+      String schema = reader.getFooter().getFileMetaData().getKeyValueMetaData()
+          .get(SPARK_SCHEMA_KEY);
+      if (schema == null) {
+        // not written by Spark: the Parquet schema, as Spark's reader sees it
+        schema = new ParquetToSparkSchemaConverter(conf)
+            .convert(reader.getFooter().getFileMetaData().getSchema()).json();
+      }
+      return new Footer(path, rows, values, schema, null);
     } catch (IOException | RuntimeException e) {
       String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       return new Footer(path, 0, 0, null, message.lines().findFirst().orElse(message));
@@ -147,13 +193,13 @@ final class InputFiles {
   }
 
   /**
-   * The Spark schema (as JSON) that every readable file was written with, or null if they differ,
-   * one was not written by Spark, or a directory looks like a partition ({@code key=value}, whose
-   * column Spark adds): Spark then infers it.
+   * The Spark schema (as JSON) of every one of {@code files}, or null if they differ or a
+   * directory looks like a partition ({@code key=value}, whose column Spark adds): Spark then
+   * infers it.
    */
-  String sparkSchema() {
-    String schema = readable.isEmpty() ? null : readable.get(0).sparkSchema();
-    for (Footer f : readable) {
+  static String sparkSchema(List<Footer> files) {
+    String schema = files.isEmpty() ? null : files.get(0).sparkSchema();
+    for (Footer f : files) {
       if (schema == null || !schema.equals(f.sparkSchema())
           || f.path().substring(0, f.path().lastIndexOf('/')).contains("=")) {
         return null;

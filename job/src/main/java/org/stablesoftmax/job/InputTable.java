@@ -6,7 +6,12 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.rint;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -33,64 +38,126 @@ final class InputTable {
   /** A label double that is not an integer reads as this: out of range for every row. */
   static final long NOT_A_CLASS = Long.MIN_VALUE;
 
+  /** Parquet's setting (ParquetInputFormat's) that verifies page checksums as pages are read. */
+  static final String VERIFY_CHECKSUMS = "parquet.page.verify-checksum.enabled";
+
   final Dataset<Row> rows;
   final StructType schema;
   final LogitsKind logitsKind;
+  /** The files it reads. */
+  final List<InputFiles.Footer> files;
 
-  private InputTable(Dataset<Row> rows, StructType schema, LogitsKind logitsKind) {
+  private InputTable(Dataset<Row> rows, StructType schema, LogitsKind logitsKind,
+      List<InputFiles.Footer> files) {
     this.rows = rows;
     this.schema = schema;
     this.logitsKind = logitsKind;
+    this.files = files;
   }
 
-  static InputTable read(SparkSession spark, InputFiles files, String logitsCol, String labelCol,
-      String idCol) {
-    DataFrameReader reader = spark.read();
-    String written = files.sparkSchema();
+  /**
+   * The input as tables of files that agree on the types of the logits, label and id columns:
+   * one table in the usual case; files of {@code array<float>} and {@code array<double>} logits
+   * (say) are read apart, so each row gives what it gives when its file is read alone. Every
+   * readable file is read, in subdirectories too; {@code key=value} directories below a directory
+   * input are partition columns.
+   *
+   * @throws UserError if a column is missing or of a type that is not read, naming the column,
+   *     and where the files disagree, two files and their types
+   */
+  static List<InputTable> read(SparkSession spark, InputFiles files, String logitsCol,
+      String labelCol, String idCol) {
+    Map<List<String>, List<InputFiles.Footer>> groups = new LinkedHashMap<>();
+    for (InputFiles.Footer f : files.readable) {
+      StructType s = f.schema();
+      List<String> types = new ArrayList<>();
+      for (String c : Arrays.asList(logitsCol, labelCol, idCol)) {
+        types.add(c == null || s.getFieldIndex(c).isEmpty() ? null
+            : s.apply(c).dataType().simpleString());
+      }
+      groups.computeIfAbsent(types, k -> new ArrayList<>()).add(f);
+    }
+    List<InputTable> tables = new ArrayList<>();
+    for (Map.Entry<List<String>, List<InputFiles.Footer>> g : groups.entrySet()) {
+      try {
+        tables.add(read(spark, files, g.getValue(), logitsCol, labelCol, idCol));
+      } catch (UserError e) {
+        if (groups.size() == 1) {
+          throw e;
+        }
+        throw disagreement(groups, g.getKey(), Arrays.asList(logitsCol, labelCol, idCol), e);
+      }
+    }
+    return tables;
+  }
+
+  /** The files' disagreement on a column, naming a file of {@code bad} and one of another kind. */
+  private static UserError disagreement(Map<List<String>, List<InputFiles.Footer>> groups,
+      List<String> bad, List<String> columns, UserError cause) {
+    String[] what = {"logits", "label", "id"};
+    for (Map.Entry<List<String>, List<InputFiles.Footer>> other : groups.entrySet()) {
+      for (int c = 0; c < columns.size(); c++) {
+        String a = bad.get(c);
+        String b = other.getKey().get(c);
+        if (!Objects.equals(a, b)) {
+          return new UserError("The input's files disagree on the " + what[c] + " column '"
+              + columns.get(c) + "': it has type " + (a == null ? "(none: not in the file)" : a)
+              + " in " + groups.get(bad).get(0).path() + " but "
+              + (b == null ? "(none: not in the file)" : b) + " in "
+              + other.getValue().get(0).path() + "; " + Character.toLowerCase(
+                  cause.getMessage().charAt(0)) + cause.getMessage().substring(1), cause);
+        }
+      }
+    }
+    return cause;
+  }
+
+  private static InputTable read(SparkSession spark, InputFiles files,
+      List<InputFiles.Footer> group, String logitsCol, String labelCol, String idCol) {
+    // Parquet page checksums, where files carry them, are verified as the pages are read
+    DataFrameReader reader = spark.read().option(VERIFY_CHECKSUMS, "true");
+    String written = InputFiles.sparkSchema(group);
     if (written != null) {
       // the schema every file says it was written with: what Spark would infer, without a job
       reader = reader.schema((StructType) DataType.fromJson(written));
     }
+    if (files.isDirectory) {
+      reader = reader.option("basePath", files.input);
+    }
+    String name = group.size() == files.readable.size() ? files.input : group.get(0).path();
     Dataset<Row> df;
     try {
-      if (files.unreadable.isEmpty()) {
-        df = reader.parquet(files.input);
-      } else {
-        if (files.isDirectory) {
-          reader = reader.option("basePath", files.input);
-        }
-        df = reader.parquet(files.readable.stream().map(InputFiles.Footer::path)
-            .toArray(String[]::new));
-      }
+      // the files themselves, not the directory: Spark does not look into plain subdirectories
+      df = reader.parquet(group.stream().map(InputFiles.Footer::path).toArray(String[]::new));
     } catch (Exception e) {
       throw new UserError("Cannot read " + files.input + " as Parquet: " + Main.oneLine(e), e);
     }
     StructType schema = df.schema();
-    StructField logits = field(schema, logitsCol, "logits", files.input, "--logits-col");
-    LogitsKind kind = logitsKind(logits, files.input);
+    StructField logits = field(schema, logitsCol, "logits", name, "--logits-col");
+    LogitsKind kind = logitsKind(logits, name);
     Column label = lit(null).cast(DataTypes.LongType);
     if (labelCol != null) {
       StructField f = schema.getFieldIndex(labelCol).isDefined()
           ? schema.apply(labelCol) : null;
       if (f == null) {
-        throw new UserError("The label column '" + labelCol + "' is not in " + files.input
+        throw new UserError("The label column '" + labelCol + "' is not in " + name
             + " (columns: " + String.join(", ", schema.fieldNames())
             + "); pass --label-col NAME, or --no-label for softmax-only metrics.");
       }
-      label = labelColumn(f, files.input);
+      label = labelColumn(f, name);
     }
     Column id = lit(null).cast(DataTypes.LongType);
     if (idCol != null) {
-      StructField f = field(schema, idCol, "id", files.input, "--id-col");
+      StructField f = field(schema, idCol, "id", name, "--id-col");
       if (!(f.dataType() instanceof IntegralType)) {
-        throw wrongType("id", f, files.input, "an integer type (int, bigint, ...)");
+        throw wrongType("id", f, name, "an integer type (int, bigint, ...)");
       }
       id = col(quote(idCol)).cast(DataTypes.LongType);
     }
     Dataset<Row> rows = df.select(col(quote(logitsCol)).as("logits"), label.as("label"),
         id.as("id"), col("_metadata.file_path").as("file"),
         col("_metadata.row_index").as("row_index"));
-    return new InputTable(rows, schema, kind);
+    return new InputTable(rows, schema, kind, group);
   }
 
   private static StructField field(StructType schema, String name, String what, String input,

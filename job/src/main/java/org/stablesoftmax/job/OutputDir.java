@@ -1,6 +1,7 @@
 package org.stablesoftmax.job;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -12,6 +13,11 @@ import org.apache.hadoop.fs.Path;
  * ({@code .DIR.tmp-<uuid>}, which Spark and Hadoop readers skip) and moved into place by one
  * rename once complete. A directory that exists and is not empty is an error unless
  * {@code overwrite}; then it is replaced only after the new one is complete.
+ *
+ * <p>Everything that can be known before the work starts is checked when this is made, before
+ * anything is created, moved or deleted: the output must not equal, contain or lie inside an
+ * input (see {@link ResolvedPath}), must not be a file, and the place where it is to be created
+ * must be writable.
  */
 final class OutputDir {
 
@@ -20,13 +26,22 @@ final class OutputDir {
   private final Path staging;
   private final boolean overwrite;
 
-  OutputDir(String dir, boolean overwrite, Configuration conf) {
+  /**
+   * @param inputs the paths the command reads (the input as given and the files listed in it):
+   *     an output that equals, contains or lies inside one is refused
+   */
+  OutputDir(String dir, boolean overwrite, Configuration conf, List<String> inputs) {
     try {
       this.target = new Path(dir);
       this.fs = target.getFileSystem(conf);
       this.overwrite = overwrite;
-      Path parent = fs.makeQualified(target).getParent();
-      this.staging = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
+      ResolvedPath out = ResolvedPath.of(target, conf);
+      for (String input : inputs) {
+        out.refuseOverlap(ResolvedPath.of(new Path(input), conf), dir, input);
+      }
+      Path qualified = fs.makeQualified(target);
+      this.staging = new Path(qualified.getParent(),
+          "." + target.getName() + ".tmp-" + UUID.randomUUID());
       if (fs.exists(target)) {
         FileStatus status = fs.getFileStatus(target);
         if (!status.isDirectory()) {
@@ -37,9 +52,43 @@ final class OutputDir {
               + " is not empty; pass --overwrite to replace it.");
         }
       }
+      checkWritable(dir, qualified.getParent());
     } catch (IOException e) {
       throw new UserError("Cannot use the output directory " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Checks that directories can be created where the output will be: the closest existing
+   * ancestor of {@code parent} must be a directory in which a (removed at once) probe directory
+   * can be made.
+   */
+  private void checkWritable(String dir, Path parent) throws IOException {
+    Path existing = parent;
+    while (existing != null && !fs.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return;
+    }
+    if (!fs.getFileStatus(existing).isDirectory()) {
+      throw new UserError("The output " + dir + " cannot be created: " + existing
+          + " is a file, not a directory.");
+    }
+    Path probe = new Path(existing, ".stablesoftmax-probe-" + UUID.randomUUID());
+    boolean made;
+    String why = "permission denied";
+    try {
+      made = fs.mkdirs(probe);
+    } catch (IOException e) {
+      made = false;
+      why = Main.oneLine(e);
+    }
+    if (!made) {
+      throw new UserError("The output " + dir + " cannot be written: nothing can be created in "
+          + existing + " (" + why + ").");
+    }
+    fs.delete(probe, true);
   }
 
   /** Where to write: the staging directory (not created yet). */

@@ -96,11 +96,15 @@ public final class SyntheticLogits implements java.io.Serializable {
       case 2:
         x[StableSoftmax.argmax(x)] += 10000.0;
         break;
-      case 3:
+      case 3: {
+        // spread wide, the top logit at 0: no overflow, and a label far below the top
+        // underflows naively
+        double top = 40.0 * x[StableSoftmax.argmax(x)];
         for (int i = 0; i < classes; i++) {
-          x[i] *= 40.0;
+          x[i] = 40.0 * x[i] - top;
         }
         break;
+      }
       default:
         for (int i = 0; i < classes; i++) {
           if (i != label && rng.nextInt(4) == 0) {

@@ -1,20 +1,24 @@
 package org.stablesoftmax.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.stablesoftmax.job.InProcess.assertBadInput;
+import static org.stablesoftmax.job.InProcess.evaluate;
+import static org.stablesoftmax.job.InProcess.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
@@ -31,7 +35,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.stablesoftmax.evaluate.ColumnarScan;
+import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
 import org.stablesoftmax.stats.ExactSum;
 
@@ -81,50 +88,8 @@ class EvaluateCommandTest {
     return Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
   }
 
-  /** Runs the command line; the exit code, stdout and stderr. */
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Main.run(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static JsonNode evaluate(Path input, Path output, String... options)
-      throws IOException {
-    Run r = run(concat(new String[] {"evaluate", "--input", input.toString(), "--output",
-        output.toString()}, options));
-    assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("rows with incidents", "summary: ");
-    return JSON.readTree(output.resolve("summary.json").toFile());
-  }
-
-  /** The summary without what may differ between runs of the same data: timing, layout. */
   private static String results(JsonNode summary) {
-    ObjectNode s = summary.deepCopy();
-    s.remove("timing");
-    s.remove("input");
-    ((ObjectNode) s.get("options")).remove("engine");
-    return s.toPrettyString();
-  }
-
-  /** Asserts a one-sentence error (exit 2) that names {@code what}. */
-  private static void assertBadInput(Run r, String... what) {
-    assertThat(r.code()).as(r.err()).isEqualTo(2);
-    assertThat(r.err().strip().lines()).as("one line").hasSize(1);
-    assertThat(r.err()).startsWith("stablesoftmax: ").contains(what).doesNotContain("\tat ");
+    return InProcess.results(summary, "engine");
   }
 
   // ------------------------------------------------------------------ results
@@ -148,9 +113,12 @@ class EvaluateCommandTest {
     }
   }
 
-  @Test
-  void theLossAndCountsAreThoseOfTheKernelRowByRow(@TempDir Path out) throws IOException {
-    JsonNode s = evaluate(data.resolve("files3"), out.resolve("e"), "--id-col", "id");
+  @ParameterizedTest(name = "temperature {0}")
+  @ValueSource(doubles = {1.0, 2.5, 0.3})
+  void theLossAndCountsAreThoseOfTheKernelRowByRow(double t, @TempDir Path out)
+      throws IOException {
+    JsonNode s = evaluate(data.resolve("files3"), out.resolve("e"), "--id-col", "id",
+        "--temperature", Double.toString(t));
     ExactSum sum = new ExactSum();
     long evaluated = 0;
     long finite = 0;
@@ -170,7 +138,7 @@ class EvaluateCommandTest {
         x[i] = list.get(i) == null ? Float.NaN : list.get(i);
       }
       evaluated++;
-      double loss = StableSoftmax.crossEntropy(x, label);
+      double loss = StableSoftmax.crossEntropy(x, label, t);
       if (Double.isFinite(loss)) {
         sum.add(loss);
         finite++;
@@ -206,6 +174,140 @@ class EvaluateCommandTest {
     assertThat(s.at("/timing/evaluate_seconds").doubleValue()).isPositive();
     assertThat(s.at("/input/schema").asText())
         .isEqualTo("struct<id:bigint,label:int,logits:array<float>>");
+  }
+
+  /**
+   * The incidents of one row, computed here from their definitions with plain float (or double)
+   * loops, independently of the product: the naive softmax is {@code e_i = exp(x_i)} rounded to
+   * the dtype, {@code S} their sum in index order in the dtype, {@code p_i = e_i / S}.
+   */
+  private static Set<IncidentKind> naiveLoop(List<Float> logits, Integer label,
+      boolean float32) {
+    Set<IncidentKind> kinds = EnumSet.noneOf(IncidentKind.class);
+    if (label == null) {
+      kinds.add(IncidentKind.NULL_LABEL);
+    }
+    if (logits == null) {
+      kinds.add(IncidentKind.NULL_LOGITS);
+      return kinds;
+    }
+    int n = logits.size();
+    if (n == 0) {
+      kinds.add(IncidentKind.EMPTY_LOGITS);
+      return kinds;
+    }
+    int unmasked = 0;
+    for (Float v : logits) {
+      if (v == null) {
+        kinds.add(IncidentKind.NULL_ELEMENT);
+      } else if (Float.isNaN(v)) {
+        kinds.add(IncidentKind.NAN_LOGIT);
+      } else if (v == Float.POSITIVE_INFINITY) {
+        kinds.add(IncidentKind.POS_INF_LOGIT);
+      } else if (v != Float.NEGATIVE_INFINITY) {
+        unmasked++;
+      }
+    }
+    boolean finite = kinds.stream().noneMatch(k -> k == IncidentKind.NULL_ELEMENT
+        || k == IncidentKind.NAN_LOGIT || k == IncidentKind.POS_INF_LOGIT);
+    if (finite && unmasked == 0) {
+      kinds.add(IncidentKind.ALL_MASKED);
+    }
+    boolean target = false;
+    if (label != null) {
+      if (label < 0 || label >= n) {
+        kinds.add(IncidentKind.LABEL_OUT_OF_RANGE);
+      } else if (logits.get(label) != null && logits.get(label) == Float.NEGATIVE_INFINITY) {
+        kinds.add(IncidentKind.TARGET_MASKED);
+      } else {
+        target = true;
+      }
+    }
+    if (!finite || unmasked == 0) {
+      return kinds;
+    }
+    double[] e = new double[n];
+    double sum;
+    if (float32) {
+      float s = 0f;
+      for (int i = 0; i < n; i++) {
+        e[i] = (float) Math.exp(logits.get(i));
+        s += (float) e[i];
+      }
+      sum = s;
+    } else {
+      double s = 0;
+      for (int i = 0; i < n; i++) {
+        e[i] = Math.exp(logits.get(i));
+        s += e[i];
+      }
+      sum = s;
+    }
+    if (sum == Double.POSITIVE_INFINITY) {
+      kinds.add(IncidentKind.NAIVE_OVERFLOW);
+    } else if (sum == 0) {
+      kinds.add(IncidentKind.NAIVE_UNDERFLOW);
+    } else if (target && (float32 ? (float) e[label] / (float) sum : e[label] / sum) == 0) {
+      kinds.add(IncidentKind.NAIVE_TARGET_UNDERFLOW);
+    }
+    // the exact top probability, 1 / (1 + sum of exp(x_i - max) over the others), rounded
+    int k = 0;
+    for (int i = 1; i < n; i++) {
+      k = logits.get(i) > logits.get(k) ? i : k;
+    }
+    double others = 0;
+    for (int i = 0; i < n; i++) {
+      others += i == k ? 0 : Math.exp((double) logits.get(i) - logits.get(k));
+    }
+    double top = 1 / (1 + others);
+    if (unmasked >= 2 && (float32 ? (float) top == 1f : top == 1.0)) {
+      kinds.add(IncidentKind.SATURATED);
+    }
+    return kinds;
+  }
+
+  @ParameterizedTest(name = "naive {0}")
+  @ValueSource(strings = {"float32", "float64"})
+  void incidentCountsAndExamplesAreThoseOfANaiveLoopWrittenHere(String dtype,
+      @TempDir Path out) throws IOException {
+    Map<IncidentKind, List<Long>> expected = new EnumMap<>(IncidentKind.class);
+    for (IncidentKind k : IncidentKind.values()) {
+      expected.put(k, new ArrayList<>());
+    }
+    long withAny = 0;
+    long naiveFailures = 0;
+    for (Row r : spark.read().parquet(data.resolve("files3").toString()).collectAsList()) {
+      Set<IncidentKind> kinds = naiveLoop(r.isNullAt(2) ? null : r.getList(2),
+          r.isNullAt(1) ? null : r.getInt(1), dtype.equals("float32"));
+      kinds.forEach(k -> expected.get(k).add(r.getLong(0)));
+      withAny += kinds.isEmpty() ? 0 : 1;
+      naiveFailures += kinds.stream().anyMatch(k -> k == IncidentKind.NAIVE_OVERFLOW
+          || k == IncidentKind.NAIVE_UNDERFLOW || k == IncidentKind.NAIVE_TARGET_UNDERFLOW)
+          ? 1 : 0;
+    }
+    for (String engine : new String[] {"arrow", "udf"}) {
+      JsonNode s = evaluate(data.resolve("files3"), out.resolve(engine), "--id-col", "id",
+          "--naive-dtype", dtype, "--engine", engine);
+      for (IncidentKind k : IncidentKind.values()) {
+        List<Long> ids = expected.get(k);
+        assertThat(s.at("/incidents/counts/" + k.name()).asLong()).as("%s %s", engine, k)
+            .isEqualTo(ids.size());
+        List<Long> examples = new ArrayList<>();
+        s.at("/incidents/examples/" + k.name()).forEach(n -> examples.add(n.asLong()));
+        assertThat(examples).as("%s %s examples", engine, k)
+            .isEqualTo(ids.stream().sorted().limit(10).toList());
+      }
+      assertThat(s.at("/incidents/rows").asLong()).isEqualTo(withAny);
+      assertThat(s.at("/incidents/naive_failure_rows").asLong()).isEqualTo(naiveFailures);
+    }
+    if (dtype.equals("float32")) {
+      // the generated data hold every kind but CLASS_COUNT_MISMATCH (not checked by evaluate)
+      for (IncidentKind k : IncidentKind.values()) {
+        if (k != IncidentKind.CLASS_COUNT_MISMATCH) {
+          assertThat(expected.get(k)).as("rows with %s", k).isNotEmpty();
+        }
+      }
+    }
   }
 
   @Test
@@ -314,53 +416,82 @@ class EvaluateCommandTest {
   /** Whether the Arrow engine reads the input's logits from the Parquet reader's batches. */
   private static boolean columnar(Path input, String logits) {
     InputFiles files = InputFiles.check(spark, input.toString(), logits);
-    return ColumnarScan.of(InputTable.read(spark, files, logits, "label", "id").rows) != null;
+    return ColumnarScan.of(InputTable.read(spark, files, logits, "label", "id").get(0).rows)
+        != null;
   }
 
   @Test
-  void aGateOnTheIncidentRateExitsWithThreeAfterWritingTheSummary(@TempDir Path out) {
-    Run r = run("evaluate", "--input", data.resolve("files1").toString(), "--output",
+  void aGateOnTheIncidentRateExitsWithThreeAfterWritingTheSummary(@TempDir Path out)
+      throws IOException {
+    InProcess.Run r = run("evaluate", "--input", data.resolve("files1").toString(), "--output",
         out.resolve("g").toString(), "--max-incident-rate", "0.01");
     assertThat(r.code()).isEqualTo(3);
-    assertThat(r.err()).contains("--max-incident-rate 0.01");
-    assertThat(out.resolve("g/summary.json")).exists();
+    JsonNode s = JSON.readTree(out.resolve("g/summary.json").toFile());
+    // the whole summary is written, and the rate it holds is the one the gate judged
+    assertThat(s.at("/rows/total").asLong()).isEqualTo(3000);
+    double rate = (double) s.at("/incidents/rows").asLong() / 3000;
+    assertThat(s.at("/incidents/rate").doubleValue()).isEqualTo(rate).isGreaterThan(0.01);
+    assertThat(s.at("/options/max_incident_rate").doubleValue()).isEqualTo(0.01);
+    assertThat(r.err()).contains(String.format("%.4f%%", 100 * rate), "--max-incident-rate 0.01");
+    assertThat(r.out()).contains("rows with incidents");
     assertThat(run("evaluate", "--input", data.resolve("files1").toString(),
         "--max-incident-rate", "1").code()).isZero();
+    assertThat(run("evaluate", "--input", data.resolve("files1").toString(),
+        "--max-incident-rate", Double.toString(rate)).code()).as("at the rate").isZero();
   }
 
   // ------------------------------------------------------------------ bad input
 
+  /**
+   * Runs evaluate with {@code args} and {@code --output} in {@code tmp}, asserts a one-sentence
+   * error naming {@code what}, and that nothing was written: no output, no staging directory.
+   */
+  private static void assertBadInputWritesNothing(Path tmp, String[] args, String... what)
+      throws IOException {
+    Path out = tmp.resolve("out-" + Math.abs(Arrays.hashCode(args)));
+    List<String> before;
+    try (Stream<Path> files = Files.list(tmp)) {
+      before = files.map(Path::toString).sorted().toList();
+    }
+    assertBadInput(run(concat(concat(new String[] {"evaluate"}, args), "--output",
+        out.toString())), what);
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertThat(files.map(Path::toString).sorted().toList()).as("nothing written")
+          .isEqualTo(before);
+    }
+  }
+
   @Test
-  void aMissingPathIsNamed(@TempDir Path tmp) {
+  void aMissingPathIsNamed(@TempDir Path tmp) throws IOException {
     String missing = tmp.resolve("nowhere").toString();
-    assertBadInput(run("evaluate", "--input", missing), missing, "does not exist");
+    assertBadInputWritesNothing(tmp, new String[] {"--input", missing}, missing,
+        "does not exist");
   }
 
   @Test
   void aFileThatIsNotParquetIsNamed(@TempDir Path tmp) throws IOException {
     Path csv = Files.writeString(tmp.resolve("logits.csv"), "id,label,logits\n1,2,3\n");
-    assertBadInput(run("evaluate", "--input", csv.toString()), "logits.csv",
+    assertBadInputWritesNothing(tmp, new String[] {"--input", csv.toString()}, "logits.csv",
         "not a readable Parquet file");
   }
 
   @Test
-  void missingAndWronglyTypedColumnsAreNamed(@TempDir Path tmp) {
+  void missingAndWronglyTypedColumnsAreNamed(@TempDir Path tmp) throws IOException {
     String in = data.resolve("files1").toString();
-    assertBadInput(run("evaluate", "--input", in, "--logits-col", "scores"), "'scores'",
-        "columns: id, label, logits");
-    assertBadInput(run("evaluate", "--input", in, "--label-col", "target"), "'target'",
-        "--no-label");
-    assertBadInput(run("evaluate", "--input", in, "--id-col", "logits"), "'logits'",
-        "array<float>");
     spark.sql("SELECT 1L AS id, 0 AS label, 'x' AS s, array('a', 'b') AS sa")
         .write().parquet(tmp.resolve("strings").toString());
     String strings = tmp.resolve("strings").toString();
-    assertBadInput(run("evaluate", "--input", strings, "--logits-col", "s"), "'s'",
-        "has type string");
-    assertBadInput(run("evaluate", "--input", strings, "--logits-col", "sa"), "'sa'",
-        "has type array<string>");
-    assertBadInput(run("evaluate", "--input", in, "--label-col", "logits"), "label column",
-        "array<float>");
+    String[][] cases = {
+        {in, "--logits-col", "scores", "'scores'", "columns: id, label, logits"},
+        {in, "--label-col", "target", "'target'", "--no-label"},
+        {in, "--id-col", "logits", "'logits'", "array<float>"},
+        {strings, "--logits-col", "s", "'s'", "has type string"},
+        {strings, "--logits-col", "sa", "'sa'", "has type array<string>"},
+        {in, "--label-col", "logits", "label column", "array<float>"},
+    };
+    for (String[] c : cases) {
+      assertBadInputWritesNothing(tmp, new String[] {"--input", c[0], c[1], c[2]}, c[3], c[4]);
+    }
   }
 
   @Test
@@ -420,14 +551,15 @@ class EvaluateCommandTest {
   }
 
   @Test
-  void badOptionsExitWithTwo() {
+  void badOptionsExitWithTwo(@TempDir Path tmp) throws IOException {
     String in = data.resolve("files1").toString();
-    assertBadInput(run("evaluate", "--input", in, "--temperature", "0"), "--temperature");
-    assertBadInput(run("evaluate", "--input", in, "--top-k", "0"), "--top-k");
-    assertBadInput(run("evaluate", "--input", in, "--naive-dtype", "int8"), "--naive-dtype");
-    assertBadInput(run("evaluate", "--input", in, "--engine", "gpu"), "--engine");
-    assertBadInput(run("evaluate", "--input", in, "--max-incident-rate", "2"),
-        "--max-incident-rate");
+    String[][] cases = {
+        {"--temperature", "0"}, {"--top-k", "0"}, {"--naive-dtype", "int8"},
+        {"--engine", "gpu"}, {"--max-incident-rate", "2"}, {"--batch-bytes", "10"},
+    };
+    for (String[] c : cases) {
+      assertBadInputWritesNothing(tmp, new String[] {"--input", in, c[0], c[1]}, c[0]);
+    }
     assertThat(run("evaluate").code()).as("--input is required").isEqualTo(2);
     assertThat(run("evaluate", "--help").out()).contains("--ignore-corrupt-files", "--engine");
   }

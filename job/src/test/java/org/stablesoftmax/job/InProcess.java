@@ -1,0 +1,73 @@
+package org.stablesoftmax.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs the command line in this JVM (on the test's SparkSession), capturing what it prints. */
+final class InProcess {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private InProcess() {}
+
+  /** The exit code, stdout and stderr of one run. */
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Main.run(args);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Runs evaluate on {@code input} with {@code --output}, asserts exit 0; the summary. */
+  static JsonNode evaluate(Path input, Path output, String... options) throws IOException {
+    List<String> args = new ArrayList<>(List.of("evaluate", "--input", input.toString(),
+        "--output", output.toString()));
+    args.addAll(List.of(options));
+    Run r = run(args.toArray(String[]::new));
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("rows with incidents", "summary: ");
+    return JSON.readTree(output.resolve("summary.json").toFile());
+  }
+
+  /**
+   * The summary without what may differ between runs of the same data (timing, layout) and
+   * without the named options, as text.
+   */
+  static String results(JsonNode summary, String... options) {
+    ObjectNode s = summary.deepCopy();
+    s.remove("timing");
+    s.remove("input");
+    ((ObjectNode) s.get("options")).remove(List.of(options));
+    return s.toPrettyString();
+  }
+
+  /** Asserts a one-sentence error (exit 2) that names {@code what}. */
+  static void assertBadInput(Run r, String... what) {
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).as("one line").hasSize(1);
+    assertThat(r.err()).startsWith("stablesoftmax: ").contains(what).doesNotContain("\tat ");
+  }
+}

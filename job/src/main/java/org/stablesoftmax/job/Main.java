@@ -2,11 +2,14 @@ package org.stablesoftmax.job;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code stablesoftmax}: the command line. Exit codes: 0 ok, 1 the Spark job failed, 2 bad usage
@@ -47,6 +50,13 @@ public final class Main {
       cli.getErr().println("stablesoftmax: " + e.getMessage());
       return BAD_INPUT;
     }
+    // bad usage: one line naming the problem and the help to read, not picocli's full usage
+    cli.setParameterExceptionHandler((e, given) -> {
+      CommandLine command = e.getCommandLine();
+      command.getErr().println("stablesoftmax: " + usageProblem(e) + "; see '"
+          + command.getCommandSpec().qualifiedName() + " --help'");
+      return BAD_INPUT;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
       if (e instanceof UserError) {
         LOG.debug("bad input", e);
@@ -59,6 +69,31 @@ public final class Main {
       return JOB_FAILED;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * What is wrong with the command line, in one line. Unknown arguments come first: picocli
+   * reports a missing required option before them, though a mistyped {@code --input} is why.
+   */
+  private static String usageProblem(ParameterException e) {
+    CommandLine command = e.getCommandLine();
+    List<String> unmatched = command.getUnmatchedArguments();
+    if (unmatched.isEmpty()) {
+      return e.getMessage().lines().findFirst().orElse("bad usage");
+    }
+    String first = unmatched.get(0);
+    String what;
+    List<String> named;
+    if (first.startsWith("-")) {
+      named = unmatched.stream().filter(a -> a.startsWith("-")).toList();
+      what = named.size() == 1 ? "Unknown option " : "Unknown options ";
+    } else {
+      named = List.of(first);
+      what = command.getSubcommands().isEmpty() ? "Unexpected argument " : "Unknown subcommand ";
+    }
+    List<String> suggestions = new UnmatchedArgumentException(command, unmatched).getSuggestions();
+    return what + "'" + String.join("', '", named) + "'" + (suggestions.isEmpty() ? ""
+        : " (did you mean " + String.join(" or ", suggestions) + "?)");
   }
 
   /** The --conf argument, read before parsing because it sets the defaults of the rest. */

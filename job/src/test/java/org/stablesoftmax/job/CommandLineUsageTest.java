@@ -1,0 +1,83 @@
+package org.stablesoftmax.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad usage as users meet it: {@code stablesoftmax ...} in a fresh JVM ({@link CliProcess}), exit
+ * code 2 and one line on stderr, log4j's console included; {@code --help} and {@code --version}
+ * still in full. None of these starts Spark.
+ */
+class CommandLineUsageTest {
+
+  private static final String EVALUATE_HELP = "; see 'stablesoftmax evaluate --help'";
+  private static final String TOP_HELP = "; see 'stablesoftmax --help'";
+
+  /** The working directory of the runs that share files; it has no conf/ of its own. */
+  @TempDir
+  static Path work;
+
+  static Stream<Arguments> usageErrors() {
+    return Stream.of(
+        Arguments.of("unknown option", List.of("evaluate", "--input", "in", "--frobnicate"),
+            List.of("Unknown option '--frobnicate'"), EVALUATE_HELP),
+        Arguments.of("mistyped option: the typo, not the missing --input",
+            List.of("evaluate", "--inptu", "in"),
+            List.of("Unknown option '--inptu'", "did you mean --input?"), EVALUATE_HELP),
+        Arguments.of("missing --input", List.of("evaluate"), List.of("--input"), EVALUATE_HELP),
+        Arguments.of("--temperature abc", List.of("evaluate", "--input", "in",
+            "--temperature", "abc"), List.of("--temperature", "'abc'"), EVALUATE_HELP),
+        Arguments.of("unknown subcommand", List.of("frobnicate", "--input", "in"),
+            List.of("Unknown subcommand 'frobnicate'"), TOP_HELP),
+        Arguments.of("no subcommand", List.of(), List.of("subcommand"), TOP_HELP),
+        Arguments.of("--conf missing file", List.of("evaluate", "--input", "in", "--conf",
+            "missing.properties"), List.of("missing.properties", "does not exist"), "."));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("usageErrors")
+  void eachUsageErrorIsOneLineAndExitCodeTwo(String name, List<String> args,
+      List<String> mentions, String ending) {
+    CliProcess.Result r = CliProcess.run(work, args.toArray(String[]::new));
+    assertOneLineUsageError(r, mentions, ending);
+    assertThat(work.resolve("out")).as("nothing written").doesNotExist();
+  }
+
+  @Test
+  void helpAndVersionStillPrintInFullAndExitZero() {
+    CliProcess.Result help = CliProcess.run(work, "evaluate", "--help");
+    assertThat(help.exitCode()).as(help.toString()).isZero();
+    assertThat(help.stderrLines()).as("stderr").isEmpty();
+    assertThat(help.stdout()).as("the whole usage").startsWith("Usage: stablesoftmax evaluate")
+        .contains("--input=PATH", "--temperature=T", "--batch-bytes=BYTES", "--conf=FILE",
+            "--version");
+
+    CliProcess.Result top = CliProcess.run(work, "--help");
+    assertThat(top.exitCode()).as(top.toString()).isZero();
+    assertThat(top.stdout()).as("the top-level usage").startsWith("Usage: stablesoftmax")
+        .contains("evaluate", "generate");
+
+    CliProcess.Result version = CliProcess.run(work, "--version");
+    assertThat(version.exitCode()).as(version.toString()).isZero();
+    assertThat(version.stdout().lines()).as("the version").singleElement().asString()
+        .startsWith("stablesoftmax ");
+  }
+
+  /** Exit code 2, nothing on stdout, one line on stderr naming {@code mentions}, no trace. */
+  private static void assertOneLineUsageError(CliProcess.Result r, List<String> mentions,
+      String ending) {
+    assertThat(r.exitCode()).as("exit code of %s", r).isEqualTo(2);
+    assertThat(r.stdout()).as("stdout").isEmpty();
+    assertThat(r.stderrLines()).as("stderr, one line").singleElement().asString()
+        .startsWith("stablesoftmax: ").contains(mentions).endsWith(ending);
+    assertThat(r.stderr()).as("no stack trace").doesNotContain("\tat ", "Exception");
+  }
+}

@@ -33,7 +33,7 @@ public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-  @Option(names = "--conf", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+  @Option(names = Defaults.CONF_OPTION, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
       description = "A properties file of option defaults, over conf/" + Defaults.FILE + ".")
   Path conf;
 
@@ -45,7 +45,9 @@ public final class Main {
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
     try {
-      cli.setDefaultValueProvider(Defaults.load(confFile(args)));
+      Defaults defaults = Defaults.load(confFile(args));
+      defaults.check(() -> new CommandLine(new Main()));
+      cli.setDefaultValueProvider(defaults);
     } catch (UserError e) {
       cli.getErr().println("stablesoftmax: " + e.getMessage());
       return BAD_INPUT;
@@ -99,11 +101,11 @@ public final class Main {
   /** The --conf argument, read before parsing because it sets the defaults of the rest. */
   private static Path confFile(String[] args) {
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--conf") && i + 1 < args.length) {
+      if (args[i].equals(Defaults.CONF_OPTION) && i + 1 < args.length) {
         return Paths.get(args[i + 1]);
       }
-      if (args[i].startsWith("--conf=")) {
-        return Paths.get(args[i].substring("--conf=".length()));
+      if (args[i].startsWith(Defaults.CONF_OPTION + "=")) {
+        return Paths.get(args[i].substring(Defaults.CONF_OPTION.length() + 1));
       }
     }
     return null;

@@ -2,9 +2,12 @@ package org.stablesoftmax.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +28,14 @@ class CommandLineUsageTest {
   @TempDir
   static Path work;
 
+  @BeforeAll
+  static void confFiles() throws IOException {
+    Files.writeString(work.resolve("bad-value.properties"), "evaluate.temperature = abc\n");
+    Files.writeString(work.resolve("unknown-keys.properties"),
+        "evaluate.top-k = 3\nevaluate.temprature = 2\nbatchbytes = 2048\n");
+    Files.createDirectories(work.resolve("a-directory"));
+  }
+
   static Stream<Arguments> usageErrors() {
     return Stream.of(
         Arguments.of("unknown option", List.of("evaluate", "--input", "in", "--frobnicate"),
@@ -38,6 +49,14 @@ class CommandLineUsageTest {
         Arguments.of("unknown subcommand", List.of("frobnicate", "--input", "in"),
             List.of("Unknown subcommand 'frobnicate'"), TOP_HELP),
         Arguments.of("no subcommand", List.of(), List.of("subcommand"), TOP_HELP),
+        Arguments.of("bad conf value", List.of("generate", "--rows", "1", "--conf",
+            "bad-value.properties", "--output", "out"),
+            List.of("bad-value.properties", "evaluate.temperature = abc"), "."),
+        Arguments.of("unknown conf keys", List.of("evaluate", "--input", "in", "--conf",
+            "unknown-keys.properties"), List.of("unknown-keys.properties",
+            "batchbytes, evaluate.temprature"), "."),
+        Arguments.of("--conf DIR", List.of("--conf", "a-directory", "evaluate", "--input",
+            "in"), List.of("a-directory", "is a directory"), "."),
         Arguments.of("--conf missing file", List.of("evaluate", "--input", "in", "--conf",
             "missing.properties"), List.of("missing.properties", "does not exist"), "."));
   }
@@ -49,6 +68,46 @@ class CommandLineUsageTest {
     CliProcess.Result r = CliProcess.run(work, args.toArray(String[]::new));
     assertOneLineUsageError(r, mentions, ending);
     assertThat(work.resolve("out")).as("nothing written").doesNotExist();
+  }
+
+  @Test
+  void theConfFileOfTheWorkingDirectoryIsCheckedAndNamed(@TempDir Path dir) throws IOException {
+    Path conf = Files.createDirectories(dir.resolve("conf")).resolve(Defaults.FILE);
+    Files.writeString(conf, "generate.rows = 10\ngenerate.bogus = 1\n");
+    assertOneLineUsageError(CliProcess.run(dir, "generate", "--help"),
+        List.of(Path.of("conf", Defaults.FILE).toString(), "generate.bogus"), ".");
+
+    Files.writeString(conf, "generate.rows = many\n");
+    assertOneLineUsageError(CliProcess.run(dir, "evaluate", "--input", "in"),
+        List.of(Path.of("conf", Defaults.FILE).toString(), "generate.rows = many"), ".");
+  }
+
+  @Test
+  void theProjectsOwnConfFilePassesAndIsRead(@TempDir Path dir) throws IOException {
+    Path conf = Files.createDirectories(dir.resolve("conf")).resolve(Defaults.FILE);
+    Files.copy(CliProcess.repoDir().resolve("conf").resolve(Defaults.FILE), conf);
+    CliProcess.Result r = CliProcess.run(dir, "evaluate", "--help");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stderrLines()).as("stderr").isEmpty();
+
+    // proof that ./conf is read, over the built-in copy
+    Files.writeString(conf, Files.readString(conf) + "evaluate.top-k = 4\n");
+    r = CliProcess.run(dir, "evaluate", "--help");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout()).as("--top-k's default from ./conf").contains("(default 4)");
+  }
+
+  @Test
+  void aKeyInTheConfOptionsFileWinsOverTheFilesBelowItEvenUnprefixed(@TempDir Path dir)
+      throws IOException {
+    Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(dir.resolve("conf").resolve(Defaults.FILE), "evaluate.top-k = 4\n");
+    Files.writeString(dir.resolve("mine.properties"), "top-k = 3\n");
+    CliProcess.Result r = CliProcess.run(dir, "evaluate", "--conf", "mine.properties",
+        "--help");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.stdout()).as("--top-k's default").contains("The k of the top-k accuracy"
+        + " (default 3)");
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
@@ -231,14 +232,14 @@ final class Summary {
       line(sb, "  " + e.getKey(), String.format("%,d", e.getValue()));
     }
     if (hasLabel) {
-      line(sb, "mean loss", fixed(stats.lossMean()) + (stats.lossNonFinite() == 0 ? ""
+      line(sb, "mean loss", compact(stats.lossMean()) + (stats.lossNonFinite() == 0 ? ""
           : String.format(" (%,d non-finite losses left out)", stats.lossNonFinite())));
-      line(sb, "perplexity", fixed(perplexity()));
-      line(sb, "accuracy", fixed(accuracy()));
-      line(sb, "top-" + topK + " accuracy", fixed(topKAccuracy()));
-      line(sb, "ECE (15 bins)", fixed(ece()));
+      line(sb, "perplexity", compact(perplexity()));
+      line(sb, "accuracy", compact(accuracy()));
+      line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()));
+      line(sb, "ECE (15 bins)", compact(ece()));
     }
-    line(sb, "mean entropy", fixed(stats.entropyMean()) + " nats");
+    line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
     line(sb, "naive " + naiveDtype + " fails on", String.format("%,d rows",
         stats.naiveFailureRows()));
     line(sb, "rows with incidents", String.format("%,d (%s)", stats.incidentRows(),
@@ -261,8 +262,23 @@ final class Summary {
     sb.append(String.format("  %-28s %s%n", name, value));
   }
 
-  private static String fixed(double v) {
-    return Double.isFinite(v) ? String.format("%.6f", v) : "n/a";
+  /**
+   * Six decimals from 1e-4 to 1e6 (and 0); outside, six significant digits in scientific
+   * notation without trailing zeros ({@code 4.4e+300}); {@code inf}, {@code -inf}, and
+   * {@code n/a} for NaN (undefined: a mean of nothing).
+   */
+  private static String compact(double v) {
+    if (Double.isNaN(v)) {
+      return "n/a";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "inf" : "-inf";
+    }
+    double a = Math.abs(v);
+    if (a == 0 || (a >= 1e-4 && a < 1e6)) {
+      return String.format("%.6f", v);
+    }
+    return String.format(Locale.ROOT, "%.5e", v).replaceFirst("\\.?0+e", "e");
   }
 
   private static String percent(double v) {

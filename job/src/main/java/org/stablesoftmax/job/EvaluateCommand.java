@@ -182,7 +182,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 + Main.oneLine(e) + "); pass --ignore-corrupt-files to skip such files.", e);
           }
           // skip the whole file, and evaluate the rest again
-          LOG.warn("skipping the corrupt file {} and evaluating again", bad.path(), e);
+          LOG.info("skipping the corrupt file {} and evaluating again", bad.path(), e);
           files = files.without(bad, Main.oneLine(e));
           requireReadable(files);
         }

@@ -61,7 +61,8 @@ public final class Main {
     });
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
       if (e instanceof UserError) {
-        LOG.debug("bad input", e);
+        // the sentence on the console, and with its stack trace in the log file
+        LOG.info("bad input: {}", e.getMessage(), e);
         commandLine.getErr().println("stablesoftmax: " + e.getMessage());
         return BAD_INPUT;
       }

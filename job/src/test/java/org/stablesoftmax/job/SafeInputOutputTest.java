@@ -354,6 +354,43 @@ class SafeInputOutputTest {
     assertThat(out).doesNotExist();
   }
 
+  /**
+   * As users see it: the real command line in a fresh JVM, its terminal output with log4j's
+   * console; each refusal is one line on stderr, and nothing is written.
+   */
+  @Test
+  void eachRefusalIsOneLineOnTheTerminal(@TempDir Path tmp) throws IOException {
+    Path in = copyOfBase(tmp.resolve("in"));
+    Path corrupt = copyOfBase(tmp.resolve("corrupt"));
+    flipALogitsByte(parquetFiles(corrupt).get(0));
+    Path file = Files.writeString(tmp.resolve("file.txt"), "a file");
+    String[][] cases = {
+        {"does not exist", "--input", tmp.resolve("nowhere").toString()},
+        {"is the input", "--input", in.toString(), "--output", in.toString(), "--overwrite"},
+        {"could not be read", "--input", corrupt.toString()},
+        {"is a file", "--input", in.toString(), "--output", file.resolve("out").toString()},
+        {"not in", "--input", in.toString(), "--label-col", "target"},
+    };
+    TreeMap<String, String> before = tree(tmp);
+    for (String[] c : cases) {
+      List<String> args = new ArrayList<>(List.of("evaluate"));
+      args.addAll(List.of(c).subList(1, c.length));
+      CliProcess.Result r = CliProcess.run(Files.createDirectories(tmp.resolve("cwd")),
+          args.toArray(String[]::new));
+      assertThat(r.exitCode()).as("%s: %s", c[0], r.stderr()).isEqualTo(2);
+      assertThat(r.stderrLines()).as(c[0]).hasSize(1);
+      assertThat(r.stderrLines().get(0)).startsWith("stablesoftmax: ").contains(c[0]);
+      assertThat(r.stderr()).as(c[0]).doesNotContain("\tat ", "Exception");
+      assertThat(r.stdout()).as(c[0]).isEmpty();
+      assertThat(Files.readString(tmp.resolve("cwd/logs/stablesoftmax.log"))).as("the log")
+          .contains(c[0]);
+    }
+    before.put("cwd", "dir");
+    TreeMap<String, String> after = tree(tmp);
+    after.keySet().removeIf(k -> k.startsWith("cwd/"));
+    assertThat(after).as("nothing written").isEqualTo(before);
+  }
+
   @Test
   void generatedFilesCarryPageChecksums(@TempDir Path tmp) throws IOException {
     Path in = copyOfBase(tmp.resolve("in"));

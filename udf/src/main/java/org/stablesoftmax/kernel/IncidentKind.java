@@ -37,7 +37,14 @@ public enum IncidentKind {
   NAIVE_UNDERFLOW(Family.INSTABILITY),
   /** The label's naive probability rounds to 0, so the naive loss is {@code +inf}. */
   NAIVE_TARGET_UNDERFLOW(Family.INSTABILITY),
-  /** The top probability rounds to exactly 1.0 in the naive dtype. */
+  /**
+   * The top probability rounds to exactly 1.0 in the naive dtype while its exact value is below
+   * 1: the row has at least two logits above {@code -inf}, and the others' share is lost to
+   * rounding. A row with one class, or with a single class not masked by {@code -inf}, is never
+   * saturated: its softmax is exactly 1, as it should be. Such a row still gets the other naive
+   * incidents the naive computation has: {@code [1000]} in float32 is {@link #NAIVE_OVERFLOW},
+   * as {@code exp(1000)} overflows.
+   */
   SATURATED(Family.INSTABILITY);
 
   /** The two families of incidents. */

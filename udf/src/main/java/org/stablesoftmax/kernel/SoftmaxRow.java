@@ -639,10 +639,22 @@ public final class SoftmaxRow {
     } else if (label != NO_LABEL && targetUnderflows(label, dtype, slack)) {
       bits |= IncidentKind.NAIVE_TARGET_UNDERFLOW.bit();
     }
-    if (dtype.round(maxProbability()) == 1.0) {
+    // the exact top probability is below 1 only when some other class is unmasked; a lone
+    // class's probability is exactly 1, which is no instability
+    if (dtype.round(maxProbability()) == 1.0 && hasSecondUnmaskedClass()) {
       bits |= IncidentKind.SATURATED.bit();
     }
     return bits;
+  }
+
+  /** Whether a finite row has a logit above {@code -inf} besides the maximum's. */
+  private boolean hasSecondUnmaskedClass() {
+    for (int i = 0; i < len; i++) {
+      if (i != argmax && x[off + i] != Double.NEGATIVE_INFINITY) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean targetUnderflows(int label, NaiveDtype dtype, double slack) {

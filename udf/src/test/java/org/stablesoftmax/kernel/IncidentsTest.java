@@ -2,7 +2,11 @@ package org.stablesoftmax.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.obermuhlner.math.big.BigDecimalMath;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
@@ -165,6 +169,135 @@ class IncidentsTest {
     assertThat(saturated).isBetween(10, 1990);
   }
 
+  /** Rows whose exact top probability is 1: one class, or one class not masked by -inf. */
+  static List<Rows.Case> loneClassRows() {
+    double m = Double.NEGATIVE_INFINITY;
+    List<Rows.Case> rows = new ArrayList<>();
+    for (double v : new double[] {0.0, 1.0, -3.5, 88.0, 89.0, 100.0, 1000.0, -100.0, -104.0,
+        -1000.0, 1e300, -1e300, Double.MIN_VALUE}) {
+      rows.add(new Rows.Case("[" + v + "]", new double[] {v}, 0, 1.0));
+      rows.add(new Rows.Case("[" + v + "] T=0.01", new double[] {v}, 0, 0.01));
+      rows.add(new Rows.Case("[-inf, " + v + ", -inf]", new double[] {m, v, m}, 1, 1.0));
+      rows.add(new Rows.Case("[" + v + ", -inf x 20]", withMasked(v, 0, 21), 0, 1.0));
+      rows.add(new Rows.Case("[-inf x 20, " + v + "]", withMasked(v, 20, 21), 20, 1.0));
+    }
+    return rows;
+  }
+
+  private static double[] withMasked(double v, int at, int len) {
+    double[] x = new double[len];
+    Arrays.fill(x, Double.NEGATIVE_INFINITY);
+    x[at] = v;
+    return x;
+  }
+
+  @ParameterizedTest
+  @EnumSource(NaiveDtype.class)
+  void aRowWithOneUnmaskedClassIsNeverSaturatedButKeepsItsNaiveFailures(NaiveDtype dtype) {
+    SoftmaxRow row = new SoftmaxRow();
+    int failing = 0;
+    for (Rows.Case c : loneClassRows()) {
+      // the naive computation, without -inf terms (they add exp(-inf) = 0)
+      Naive n = naive(c.x(), c.label(), c.temperature(), dtype);
+      int bits = row.analyze(c.x(), 0, c.x().length, c.temperature())
+          .incidents(c.label(), dtype);
+      String what = dtype + " on " + c + ": naive S=" + n.sum() + " p=" + n.labelProbability()
+          + ", flags " + IncidentKind.decode(bits);
+      assertThat(IncidentKind.SATURATED.in(bits)).as(what).isFalse();
+      boolean overflow = n.sum() == Double.POSITIVE_INFINITY;
+      boolean underflow = n.sum() == 0.0;
+      assertThat(IncidentKind.NAIVE_OVERFLOW.in(bits)).as(what).isEqualTo(overflow);
+      assertThat(IncidentKind.NAIVE_UNDERFLOW.in(bits)).as(what).isEqualTo(underflow);
+      assertThat(IncidentKind.NAIVE_TARGET_UNDERFLOW.in(bits)).as(what).isFalse();
+      // nothing else: the label is the lone class
+      assertThat(bits & ~NAIVE).as(what).isZero();
+      failing += overflow || underflow ? 1 : 0;
+    }
+    assertThat(failing).as("%s rows whose naive softmax fails", dtype).isGreaterThan(5);
+  }
+
+  @Test
+  void aLoneClassOfLogit1000StillOverflowsInFloat32() {
+    assertThat(kinds(new double[] {1000}, 0, 1.0, NaiveDtype.FLOAT32))
+        .containsExactly(IncidentKind.NAIVE_OVERFLOW);
+    assertThat(kinds(new double[] {-1000}, 0, 1.0, NaiveDtype.FLOAT32))
+        .containsExactly(IncidentKind.NAIVE_UNDERFLOW);
+    assertThat(kinds(new double[] {5}, 0, 1.0, NaiveDtype.FLOAT32)).isEmpty();
+    assertThat(kinds(new double[] {Double.NEGATIVE_INFINITY, 5}, SoftmaxRow.NO_LABEL, 1.0,
+        NaiveDtype.BFLOAT16)).isEmpty();
+  }
+
+  /** Significand bits of each dtype, written out here rather than read from the product. */
+  private static int significandBits(NaiveDtype dtype) {
+    switch (dtype) {
+      case FLOAT32: return 24;
+      case FLOAT64: return 53;
+      case FLOAT16: return 11;
+      default: return 8;
+    }
+  }
+
+  /**
+   * Whether the exact top probability {@code 1 / (1 + s)} of a row of finite and {@code -inf}
+   * logits, with at least two finite ones, rounds to 1.0 in a format of {@code p} significand
+   * bits: the neighbour below 1 is {@code 1 - 2^-p}, so it does when {@code 1 / (1 + s) >= 1 -
+   * 2^-(p+1)} (the tie goes to 1.0, the even one). Decided in 50 digits with big-math.
+   */
+  private static boolean exactTopProbabilityRoundsToOne(double[] x, int p) {
+    MathContext mc = Reference.MC;
+    double a = Double.NEGATIVE_INFINITY;
+    int k = -1;
+    for (int i = 0; i < x.length; i++) {
+      if (x[i] > a) {
+        a = x[i];
+        k = i;
+      }
+    }
+    BigDecimal s = BigDecimal.ZERO;
+    for (int i = 0; i < x.length; i++) {
+      if (i != k && x[i] != Double.NEGATIVE_INFINITY) {
+        BigDecimal z = new BigDecimal(x[i]).subtract(new BigDecimal(a));
+        s = s.add(BigDecimalMath.exp(z, mc), mc);
+      }
+    }
+    BigDecimal top = BigDecimal.ONE.divide(BigDecimal.ONE.add(s), mc);
+    BigDecimal half = new BigDecimal(Math.scalb(1.0, -(p + 1)));
+    return top.compareTo(BigDecimal.ONE.subtract(half)) >= 0;
+  }
+
+  @ParameterizedTest
+  @EnumSource(NaiveDtype.class)
+  void twoUnmaskedClassesSaturateExactlyWhenTheTopProbabilityRoundsToOne(NaiveDtype dtype) {
+    int p = significandBits(dtype);
+    // the gap g at which 1 / (1 + e^-g) = 1 - 2^-(p+1): about (p + 1) ln 2
+    double edge = (p + 1) * Math.log(2);
+    SoftmaxRow row = new SoftmaxRow();
+    SplittableRandom rng = new SplittableRandom(23);
+    double m = Double.NEGATIVE_INFINITY;
+    int saturated = 0;
+    int rows = 0;
+    for (int j = 0; j < 1500; j++) {
+      double gap = edge + rng.nextDouble(-3, 3);
+      double top = rng.nextDouble(-20, 20);
+      double[][] cases = {
+          {top, top - gap},
+          {top - gap, top},
+          {m, top, m, top - gap, m},
+      };
+      for (double[] x : cases) {
+        boolean expected = exactTopProbabilityRoundsToOne(x, p);
+        int bits = row.analyze(x, 0, x.length, 1.0).incidents(SoftmaxRow.NO_LABEL, dtype);
+        assertThat(IncidentKind.SATURATED.in(bits))
+            .as("%s on %s (gap %s)", dtype, Arrays.toString(x), gap)
+            .isEqualTo(expected);
+        saturated += expected ? 1 : 0;
+        rows++;
+      }
+    }
+    // both sides of the edge were seen
+    assertThat(saturated).as("%s saturated rows of %d", dtype, rows).isBetween(500, rows - 500);
+  }
+
   @Test
   void theSeedArticlesRows() {
     assertThat(kinds(new double[] {1000, 1001, 1002}, 0, 1.0, NaiveDtype.FLOAT32))
@@ -204,9 +337,9 @@ class IncidentsTest {
         .containsExactly(IncidentKind.LABEL_OUT_OF_RANGE);
     assertThat(kinds(new double[] {1, 2}, -1, 1.0, f))
         .containsExactly(IncidentKind.LABEL_OUT_OF_RANGE);
-    // the only unmasked class holds probability exactly 1
+    // the only unmasked class holds probability exactly 1: not saturated
     assertThat(kinds(new double[] {1, -inf}, 1, 1.0, f))
-        .containsExactly(IncidentKind.TARGET_MASKED, IncidentKind.SATURATED);
+        .containsExactly(IncidentKind.TARGET_MASKED);
     assertThat(kinds(new double[] {1, 2}, 0, 1.0, f)).isEmpty();
     int bits = new SoftmaxRow().analyze(new double[] {1, 2}, 0, 2, 1.0).incidents(0, f, 3);
     assertThat(IncidentKind.decode(bits)).containsExactly(IncidentKind.CLASS_COUNT_MISMATCH);

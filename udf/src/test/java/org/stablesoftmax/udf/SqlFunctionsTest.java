@@ -174,6 +174,25 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   @Test
+  public void aLoneUnmaskedClassIsNotSaturatedButTwoClassesCanBe() {
+    // float32 keeps 24 bits: 1 / (1 + e^-20) rounds to 1, 1 / (1 + e^-10) does not
+    Row r = spark().sql("SELECT softmax_incidents(array(5D), 0),"
+        + " softmax_incidents(array(1000F), 0),"
+        + " softmax_incidents(array(CAST('-Infinity' AS DOUBLE), 3D, CAST('-Infinity' AS DOUBLE)),"
+        + " 1),"
+        + " softmax_incidents(array(20D, 0D), 0), softmax_incidents(array(10D, 0D), 0),"
+        + " softmax_incidents(array(20D, 0D, CAST('-Infinity' AS DOUBLE)), 0, 'float64')")
+        .first();
+    assertThat(r.<String>getList(0)).as("one class").isEmpty();
+    assertThat(r.<String>getList(1)).as("one class, exp(1000) overflows in float32")
+        .containsExactly("NAIVE_OVERFLOW");
+    assertThat(r.<String>getList(2)).as("one class not masked").isEmpty();
+    assertThat(r.<String>getList(3)).as("[20, 0] in float32").containsExactly("SATURATED");
+    assertThat(r.<String>getList(4)).as("[10, 0] in float32").isEmpty();
+    assertThat(r.<String>getList(5)).as("[20, 0, -inf] in float64").isEmpty();
+  }
+
+  @Test
   public void nullsEmptyArraysAndNonFiniteRowsFollowTheDesignTable() {
     Row r = spark().sql("SELECT"
         + " softmax(CAST(NULL AS ARRAY<DOUBLE>)), logsumexp(CAST(NULL AS ARRAY<FLOAT>)),"

@@ -46,9 +46,9 @@ import scala.collection.Seq;
  * methods on a per-thread evaluator.
  *
  * <p>Arguments of other numeric types are cast inside the expression (an integral label to
- * bigint, a temperature to double, an array of ints or decimals to array&lt;double&gt;), so the
- * plan shows what the user wrote. Argument types are checked at analysis with Spark's usual
- * {@code DATATYPE_MISMATCH} errors.
+ * bigint, a temperature to double, an array of ints or decimals to array&lt;double&gt;, and so is
+ * the literal {@code array()}, of type array&lt;void&gt;), so the plan shows what the user wrote.
+ * Argument types are checked at analysis with Spark's usual {@code DATATYPE_MISMATCH} errors.
  */
 public final class SoftmaxExpression extends Expression implements Serializable {
 
@@ -174,8 +174,8 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         case LOGITS:
         case TARGET:
           if (!(type instanceof NullType || type instanceof ArrayType
-              && ((ArrayType) type).elementType() instanceof NumericType)) {
-            return mismatch(i, "\"ARRAY<FLOAT>\" or \"ARRAY<DOUBLE>\"");
+              && isArrayElement(((ArrayType) type).elementType()))) {
+            return mismatch(i, ARRAY_TYPES);
           }
           break;
         case TEMPERATURE:
@@ -217,6 +217,20 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     return TypeCheckResult.TypeCheckSuccess$.MODULE$;
   }
 
+  /**
+   * What an array argument's elements may be: a number ({@code NumericType}: tinyint, smallint,
+   * int, bigint, decimal, float, double), or {@code void}, the type of the literal {@code
+   * array()}, read as an empty (or all-null) array of doubles.
+   */
+  private static boolean isArrayElement(DataType element) {
+    return element instanceof NumericType || element instanceof NullType;
+  }
+
+  /** The array types {@link #isArrayElement} accepts, for the type error's message. */
+  private static final String ARRAY_TYPES = "\"ARRAY<TINYINT>\", \"ARRAY<SMALLINT>\", \"ARRAY<INT>\","
+      + " \"ARRAY<BIGINT>\", \"ARRAY<DECIMAL>\", \"ARRAY<FLOAT>\", \"ARRAY<DOUBLE>\""
+      + " or \"ARRAY<VOID>\"";
+
   private TypeCheckResult mismatch(int i, String required) {
     Expression arg = arguments().get(i);
     return new TypeCheckResult.DataTypeMismatch("UNEXPECTED_INPUT_TYPE", scalaMap(Map.of(
@@ -241,7 +255,10 @@ public final class SoftmaxExpression extends Expression implements Serializable 
 
   // ------------------------------------------------------------------ evaluation
 
-  /** The children cast to what the evaluator reads: array of float or double, double, bigint. */
+  /**
+   * The children cast to what the evaluator reads: array of float or double (array&lt;void&gt;
+   * too becomes array&lt;double&gt;), double, bigint.
+   */
   private Expression[] inputs() {
     Expression[] in = inputs;
     if (in == null) {

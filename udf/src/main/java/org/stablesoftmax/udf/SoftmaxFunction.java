@@ -65,9 +65,12 @@ public enum SoftmaxFunction {
 
   /** The kinds of parameter, each with the SQL types it accepts. */
   enum Param {
-    /** array of float or double (other numeric element types are read as double). */
+    /**
+     * array of float or double (other numeric element types, and the void of the literal
+     * {@code array()}, are read as double).
+     */
     LOGITS("logits"),
-    /** a probability vector, array of float or double. */
+    /** a probability vector, array of float or double (others as for {@link #LOGITS}). */
     TARGET("target_probs"),
     /** a positive number, read as double; 1 when absent. */
     TEMPERATURE("temperature"),

@@ -102,13 +102,9 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   private void checkAll(boolean vectorized, boolean codegen, boolean inMemory) {
-    Map<String, String> conf = new LinkedHashMap<>();
+    Map<String, String> conf = codegenConf(codegen);
     conf.put("spark.sql.parquet.enableVectorizedReader", String.valueOf(vectorized));
     conf.put("spark.sql.parquet.enableNestedColumnVectorizedReader", String.valueOf(vectorized));
-    conf.put("spark.sql.codegen.wholeStage", String.valueOf(codegen));
-    conf.put("spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN");
-    // a compile error in our generated code must fail, not fall back to interpretation
-    conf.put("spark.sql.codegen.fallback", "false");
     // in-memory rows: interpreted, the optimizer evaluates the projection itself over the
     // GenericArrayData of the local relation; with codegen, that rule is off
     conf.put("spark.sql.optimizer.excludedRules", codegen
@@ -125,6 +121,16 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
         check(result.collectAsList(), isFloat);
       }
     });
+  }
+
+  /** Generated code only (whole-stage and expressions), or interpreted only. */
+  private static Map<String, String> codegenConf(boolean codegen) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.sql.codegen.wholeStage", String.valueOf(codegen));
+    conf.put("spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN");
+    // a compile error in our generated code must fail, not fall back to interpretation
+    conf.put("spark.sql.codegen.fallback", "false");
+    return conf;
   }
 
   private static void check(List<Row> rows, boolean isFloat) {
@@ -238,6 +244,87 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
     assertThat(r.<Double>getList(5)).containsExactly(
         StableSoftmax.softmax(new double[] {1, 2}, 2.0)[0],
         StableSoftmax.softmax(new double[] {1, 2}, 2.0)[1]);
+  }
+
+  @Test
+  public void theLiteralEmptyArrayIsAnEmptyArrayOfDoubles() {
+    String[] calls = {"softmax(%1$s)", "log_softmax(%1$s)", "logsumexp(%1$s)",
+        "cross_entropy(%1$s, 0)", "soft_cross_entropy(%1$s, %1$s)", "softmax_entropy(%1$s)",
+        "max_probability(%1$s)", "argmax(%1$s)", "top_k(%1$s, 2)", "softmax_incidents(%1$s, 0)",
+        "softmax(%1$s, 2.0)", "soft_cross_entropy(array(1D), %1$s)"};
+    for (boolean codegen : new boolean[] {true, false}) {
+      withConf(codegenConf(codegen), () -> {
+        Dataset<Row> literal = select(calls, "array()");
+        Dataset<Row> typed = select(calls, "CAST(array() AS ARRAY<DOUBLE>)");
+        String what = (codegen ? "codegen: " : "interpreted: ");
+        assertThat(literal.schema().apply(0).dataType().simpleString()).as(what + "softmax type")
+            .isEqualTo("array<double>");
+        for (int i = 0; i < calls.length; i++) {
+          assertThat(literal.schema().apply(i).dataType()).as(what + calls[i])
+              .isEqualTo(typed.schema().apply(i).dataType());
+        }
+        Row r = literal.first();
+        assertThat(Bits.of(r)).as(what + "array() against an empty array<double>")
+            .isEqualTo(Bits.of(typed.first()));
+        // the design table's empty row
+        assertThat(r.getList(0)).as(what + "softmax").isEmpty();
+        assertThat(r.getList(1)).as(what + "log_softmax").isEmpty();
+        assertThat(r.getDouble(2)).as(what + "logsumexp").isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(r.getDouble(3)).as(what + "cross_entropy").isNaN();
+        assertThat(r.isNullAt(7)).as(what + "argmax").isTrue();
+        assertThat(r.getList(8)).as(what + "top_k").isEmpty();
+        assertThat(r.<String>getList(9)).as(what + "incidents").containsExactly("EMPTY_LOGITS");
+        assertThat(r.isNullAt(11)).as(what + "soft_cross_entropy, sizes differ").isTrue();
+      });
+    }
+    // array(NULL) is array<void> too: one null element, read as NaN
+    Row r = spark().sql("SELECT softmax(array(NULL)), softmax_incidents(array(NULL), 0),"
+        + " softmax(array(CAST(NULL AS DOUBLE))) FROM range(1)").first();
+    assertThat(r.<Double>getList(0)).hasSize(1).allMatch(v -> v.isNaN());
+    assertThat(r.<String>getList(1)).containsExactly("NULL_ELEMENT");
+    assertThat(Bits.of(r).get(0)).isEqualTo(Bits.of(r).get(2));
+  }
+
+  private Dataset<Row> select(String[] calls, String logits) {
+    List<String> columns = new ArrayList<>();
+    for (String call : calls) {
+      columns.add(String.format(call, logits));
+    }
+    return spark().sql("SELECT " + String.join(", ", columns) + " FROM range(1)");
+  }
+
+  @Test
+  public void everyNumericElementTypeIsReadAsDoubleAndTheErrorListsExactlyThose() {
+    double[] x = {1, 3};
+    long lse = Double.doubleToLongBits(StableSoftmax.logSumExp(x));
+    long ce = Double.doubleToLongBits(StableSoftmax.crossEntropy(x, 0));
+    for (String type : new String[] {"TINYINT", "SMALLINT", "INT", "BIGINT", "DECIMAL(10, 3)",
+        "FLOAT", "DOUBLE"}) {
+      String logits = String.format("array(CAST(1 AS %1$s), CAST(3 AS %1$s))", type);
+      Row r = spark().sql("SELECT logsumexp(" + logits + "), cross_entropy(" + logits + ", 0),"
+          + " soft_cross_entropy(array(1D, 3D), " + logits + ")").first();
+      assertThat(Double.doubleToLongBits(r.getDouble(0))).as("logsumexp of " + type)
+          .isEqualTo(lse);
+      assertThat(Double.doubleToLongBits(r.getDouble(1))).as("cross_entropy of " + type)
+          .isEqualTo(ce);
+      assertThat(r.isNullAt(2)).as("soft_cross_entropy with a target of " + type).isFalse();
+    }
+    String required = "requires the \"ARRAY<TINYINT>\", \"ARRAY<SMALLINT>\", \"ARRAY<INT>\","
+        + " \"ARRAY<BIGINT>\", \"ARRAY<DECIMAL>\", \"ARRAY<FLOAT>\", \"ARRAY<DOUBLE>\" or"
+        + " \"ARRAY<VOID>\" type";
+    assertThatThrownBy(() -> spark().sql("SELECT softmax(array('a', 'b'))"))
+        .isInstanceOf(AnalysisException.class)
+        .hasMessageContaining("Parameter 1 " + required
+            + ", however \"array(a, b)\" has the type \"ARRAY<STRING>\".");
+    for (String bad : new String[] {"array(true)", "array(X'01')", "array(DATE'2024-01-01')",
+        "array(TIMESTAMP'2024-01-01 00:00:00')", "array(INTERVAL 1 DAY)", "array(array(1D))",
+        "array(named_struct('a', 1D))"}) {
+      for (String query : new String[] {"SELECT argmax(" + bad + ")",
+          "SELECT soft_cross_entropy(array(1D), " + bad + ")"}) {
+        assertThatThrownBy(() -> spark().sql(query)).as(query)
+            .isInstanceOf(AnalysisException.class).hasMessageContaining(required);
+      }
+    }
   }
 
   // ------------------------------------------------------------------ the DataFrame API

@@ -1,6 +1,7 @@
 package org.stablesoftmax.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -127,10 +128,24 @@ class SimdScalarTest {
   }
 
   @Test
-  void theTestJvmRunsTheSimdPath() {
-    // surefire passes --add-modules jdk.incubator.vector, as the scripts do
-    assertThat(StableSoftmax.implementation()).startsWith("simd-");
-    assertThat(VectorSoftmaxKernel.lanes()).isGreaterThanOrEqualTo(2);
+  void theTestJvmRunsThePathItsCpuAllows() {
+    // surefire passes --add-modules jdk.incubator.vector, as the scripts do; with AVX-512 the
+    // SIMD path runs, without it (or as a child JVM with -XX:UseAVX=2 sees it) the scalar one
+    assertThat(StableSoftmax.implementation()).as(Kernels.why()).isEqualTo(Kernels.EXPECTED);
+    assertThat(Kernels.SIMD.name()).as(Kernels.why()).isEqualTo(Kernels.EXPECTED);
+    if (Kernels.SIMD_RUNS) {
+      assertThat(VectorSoftmaxKernel.lanes()).isEqualTo(ScalarSoftmaxKernel.LANES);
+    } else if (Kernels.VECTOR_MODULE) {
+      // the SIMD kernel itself refuses vectors of another width (C2 being off is the
+      // provider's business: then it is only not chosen)
+      if (Kernels.PREFERRED_BITS != Kernels.SIMD_BITS) {
+        assertThatThrownBy(VectorSoftmaxKernel::new).as(Kernels.why())
+            .isInstanceOf(UnsupportedOperationException.class)
+            .hasMessageContaining("hold " + Kernels.PREFERRED_BITS / Double.SIZE + " doubles");
+      } else {
+        assertThat(new VectorSoftmaxKernel().name()).isEqualTo("simd-" + Kernels.SIMD_BITS);
+      }
+    }
   }
 
   @Test
@@ -148,9 +163,14 @@ class SimdScalarTest {
   }
 
   @Test
-  void withTheVectorModuleTheSimdPathRuns() throws Exception {
+  void withTheVectorModuleTheSimdPathRunsWhereTheCpuHasWideEnoughVectors() throws Exception {
     Result r = runJava("--add-modules", "jdk.incubator.vector");
-    assertThat(r.stdout).startsWith("simd-");
+    // the child has C2 and this JVM's CPU options
+    boolean simd = Kernels.PREFERRED_BITS == Kernels.SIMD_BITS;
+    assertThat(r.stdout).as(Kernels.why()).isEqualTo(simd ? "simd-" + Kernels.SIMD_BITS : "scalar");
+    if (!simd) {
+      assertThat(r.stderr).contains("no SIMD kernel").contains("scalar path");
+    }
   }
 
   private record Result(String stdout, String stderr) {}
@@ -160,6 +180,7 @@ class SimdScalarTest {
     String javaBin = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
+    cmd.addAll(Kernels.cpuOptions());
     cmd.addAll(List.of(jvmOptions));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

@@ -251,8 +251,16 @@ class ArrowBatchesTest {
   void closingTwiceIsHarmless() {
     BufferAllocator child = root.newChildAllocator("twice", 0, Long.MAX_VALUE);
     ArrowBatches b = new ArrowBatches(spec(8192, 4096), child);
-    b.run(rows(50).iterator());
+    PartitionStats stats = b.run(rows(50).iterator());
+    assertThat(stats.rows()).isEqualTo(50);
+    try (ArrowBatches small = new ArrowBatches(spec(8192, 7),
+        root.newChildAllocator("small", 0, Long.MAX_VALUE))) {
+      assertThat(stats).as("as in batches of 7 rows").isEqualTo(small.run(rows(50).iterator()));
+    }
     b.close();
+    assertThat(child.getAllocatedMemory()).as("bytes left after the first close").isZero();
+    assertThat(root.getChildAllocators()).as("the child allocator is closed").isEmpty();
     b.close();
+    assertThat(root.getAllocatedMemory()).isZero();
   }
 }

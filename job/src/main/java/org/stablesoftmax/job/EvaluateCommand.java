@@ -201,7 +201,7 @@ final class EvaluateCommand implements Callable<Integer> {
     // rows in the skipped files, as far as their footers tell
     long unreadableRows = files.unreadable.stream().mapToLong(InputFiles.Footer::rows).sum();
     in.put("rows_unreadable", unreadableRows);
-    in.put("schema", tables.stream().map(t -> t.schema.simpleString()).distinct()
+    in.put("schema", tables.stream().map(t -> t.schema.simpleString()).distinct().sorted()
         .collect(Collectors.joining("; ")));
     Map<String, Object> opts = new LinkedHashMap<>();
     opts.put("logits_col", logitsCol);

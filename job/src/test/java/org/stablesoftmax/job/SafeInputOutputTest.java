@@ -7,7 +7,7 @@ import static org.stablesoftmax.job.InProcess.evaluate;
 import static org.stablesoftmax.job.InProcess.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -39,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * subdirectories, files of mixed types, corrupt pages, and outputs that cannot be written.
  */
 class SafeInputOutputTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
   static Path data;
@@ -252,8 +254,10 @@ class SafeInputOutputTest {
     Path mixed = Files.createDirectories(tmp.resolve("mixed"));
     Files.copy(parts.get(0), mixed.resolve(parts.get(0).getFileName()));
     Files.copy(parts.get(2), mixed.resolve(parts.get(2).getFileName()));
+    // double logits and a bigint label: read apart from the float and int files
     spark.read().parquet(parts.get(1).toString())
-        .withColumn("logits", col("logits").cast("array<double>")).coalesce(1)
+        .withColumn("logits", col("logits").cast("array<double>"))
+        .withColumn("label", col("label").cast(DataTypes.LongType)).coalesce(1)
         .write().parquet(tmp.resolve("double").toString());
     Path doubles = parquetFiles(tmp.resolve("double")).get(0);
     Files.copy(doubles, mixed.resolve("double.parquet"));
@@ -263,6 +267,9 @@ class SafeInputOutputTest {
       JsonNode s = evaluate(mixed, tmp.resolve("out" + engine), "--id-col", "id", "--engine",
           engine);
       assertThat(results(s)).as(engine).isEqualTo(results(reference));
+      assertThat(s.at("/input/schema").asText()).as("each kind, sorted").isEqualTo(
+          "struct<id:bigint,label:bigint,logits:array<double>>;"
+          + " struct<id:bigint,label:int,logits:array<float>>");
       JsonNode ignoring = evaluate(mixed, tmp.resolve("ign" + engine), "--id-col", "id",
           "--engine", engine, "--ignore-corrupt-files");
       assertThat(ignoring.at("/input/corrupt_files_skipped")).as("a type is no corruption")
@@ -323,8 +330,12 @@ class SafeInputOutputTest {
       assertBadInput(run("evaluate", "--input", in.toString(), "--output", out.toString(),
           "--engine", engine), bad.getFileName().toString(), "--ignore-corrupt-files");
       assertThat(out).doesNotExist();
-      JsonNode s = evaluate(in, out, "--ignore-corrupt-files", "--engine", engine, "--id-col",
-          "id");
+      InProcess.Run skipping = run("evaluate", "--input", in.toString(), "--output",
+          out.toString(), "--ignore-corrupt-files", "--engine", engine, "--id-col", "id");
+      assertThat(skipping.code()).as(skipping.err()).isZero();
+      assertThat(skipping.err()).contains("warning: skipped 1 unreadable file(s), " + badRows
+          + " rows", bad.getFileName().toString());
+      JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
       assertThat(s.at("/input/corrupt_files_skipped")).hasSize(1);
       assertThat(s.at("/input/corrupt_files_skipped/0").asText())
           .endsWith(bad.getFileName().toString());

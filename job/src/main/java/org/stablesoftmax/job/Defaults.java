@@ -153,6 +153,15 @@ final class Defaults implements IDefaultValueProvider {
         + s.value() + " (" + why + ").", e);
   }
 
+  /**
+   * Where the default of {@code o} comes from ("set by evaluate.top-k = 0 in my.properties"), or
+   * null if no file sets it.
+   */
+  String origin(OptionSpec o) {
+    Setting s = setting(o);
+    return s == null ? null : "set by " + s.key() + " = " + s.value() + " in " + s.layer().file();
+  }
+
   private static String name(OptionSpec o) {
     return o.longestName().replaceFirst("^-+", "");
   }

@@ -44,15 +44,11 @@ final class InputTable {
   final Dataset<Row> rows;
   final StructType schema;
   final LogitsKind logitsKind;
-  /** The files it reads. */
-  final List<InputFiles.Footer> files;
 
-  private InputTable(Dataset<Row> rows, StructType schema, LogitsKind logitsKind,
-      List<InputFiles.Footer> files) {
+  private InputTable(Dataset<Row> rows, StructType schema, LogitsKind logitsKind) {
     this.rows = rows;
     this.schema = schema;
     this.logitsKind = logitsKind;
-    this.files = files;
   }
 
   /**
@@ -157,7 +153,7 @@ final class InputTable {
     Dataset<Row> rows = df.select(col(quote(logitsCol)).as("logits"), label.as("label"),
         id.as("id"), col("_metadata.file_path").as("file"),
         col("_metadata.row_index").as("row_index"));
-    return new InputTable(rows, schema, kind, group);
+    return new InputTable(rows, schema, kind);
   }
 
   private static StructField field(StructType schema, String name, String what, String input,

@@ -3,12 +3,16 @@ package org.stablesoftmax.job;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -44,8 +48,9 @@ public final class Main {
   /** Runs the command line and returns the exit code. */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    Defaults defaults;
     try {
-      Defaults defaults = Defaults.load(confFile(args));
+      defaults = Defaults.load(confFile(args));
       defaults.check(() -> new CommandLine(new Main()));
       cli.setDefaultValueProvider(defaults);
     } catch (UserError e) {
@@ -62,8 +67,9 @@ public final class Main {
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
       if (e instanceof UserError) {
         // the sentence on the console, and with its stack trace in the log file
-        LOG.info("bad input: {}", e.getMessage(), e);
-        commandLine.getErr().println("stablesoftmax: " + e.getMessage());
+        String message = withOrigin(e.getMessage(), parsed, defaults);
+        LOG.info("bad input: {}", message, e);
+        commandLine.getErr().println("stablesoftmax: " + message);
         return BAD_INPUT;
       }
       LOG.error("the job failed", e);
@@ -72,6 +78,33 @@ public final class Main {
       return JOB_FAILED;
     });
     return cli.execute(args);
+  }
+
+  /** An option named at the start of a message, as the subcommands' range checks name them. */
+  private static final Pattern LEADING_OPTION = Pattern.compile("^--[a-z][a-z0-9-]*");
+
+  /**
+   * A message about an option's value ("--temperature must be ...") with where the value came
+   * from, when a conf file rather than the command line set it.
+   */
+  private static String withOrigin(String message, ParseResult parsed, Defaults defaults) {
+    Matcher m = LEADING_OPTION.matcher(message);
+    if (!m.find()) {
+      return message;
+    }
+    ParseResult command = parsed;
+    while (command.hasSubcommand()) {
+      command = command.subcommand();
+    }
+    OptionSpec option = command.commandSpec().findOption(m.group());
+    String origin = option == null || command.hasMatchedOption(option) ? null
+        : defaults.origin(option);
+    if (origin == null) {
+      return message;
+    }
+    String sentence = message.endsWith(".") ? message.substring(0, message.length() - 1)
+        : message;
+    return sentence + " (" + origin + ").";
   }
 
   /**

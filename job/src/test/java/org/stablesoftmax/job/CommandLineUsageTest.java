@@ -111,6 +111,22 @@ class CommandLineUsageTest {
   }
 
   @Test
+  void aValueOutOfRangeFromAConfFileNamesTheFileAndTheKey(@TempDir Path dir) throws IOException {
+    Path conf = Files.writeString(dir.resolve("mine.properties"), "generate.rows = -5\n");
+    Path out = dir.resolve("out");
+    InProcess.Run r = InProcess.run("generate", "--conf", conf.toString(), "--output",
+        out.toString());
+    InProcess.assertBadInput(r, "--rows must be at least 0, got -5",
+        "(set by generate.rows = -5 in " + conf + ").");
+    // given on the command line, the value is the command line's
+    InProcess.Run given = InProcess.run("generate", "--conf", conf.toString(), "--output",
+        out.toString(), "--rows", "-7");
+    InProcess.assertBadInput(given, "--rows must be at least 0, got -7.");
+    assertThat(given.err()).doesNotContain("set by");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void helpAndVersionStillPrintInFullAndExitZero() {
     CliProcess.Result help = CliProcess.run(work, "evaluate", "--help");
     assertThat(help.exitCode()).as(help.toString()).isZero();

@@ -96,7 +96,8 @@ final class EvaluateCommand implements Callable<Integer> {
   Double maxIncidentRate;
 
   @Option(names = "--ignore-corrupt-files",
-      description = "Skip unreadable Parquet files (counted in the summary) instead of failing.")
+      description = "Skip corrupt Parquet files, each whole (listed in the summary), instead of"
+          + " failing.")
   boolean ignoreCorruptFiles;
 
   @Option(names = "--batch-bytes", paramLabel = "BYTES",

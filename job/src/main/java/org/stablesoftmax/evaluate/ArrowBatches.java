@@ -24,6 +24,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.TaskCompletionListener;
+import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.kernel.SoftmaxRow;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.udf.RowEvaluator;
@@ -75,8 +76,12 @@ public final class ArrowBatches implements AutoCloseable {
   long largestBatchBytes;
 
   // the kernel's side
-  private final SoftmaxRow row = new SoftmaxRow();
+  private final RowResult result = new RowResult();
   private final RowScoring scoring;
+  /** The batch row being evaluated, as {@link RowResult} reads it. */
+  private int rowOffset;
+  private int rowLength;
+  private final RowResult.Logits batchRow = this::analyzeRow;
   private float[] floats = new float[0];
   private double[] doubles = new double[0];
   private int[] offsets = new int[0];
@@ -459,37 +464,22 @@ public final class ArrowBatches implements AutoCloseable {
   private void evaluateRow(int i) {
     boolean labelNull = labels.isNull(i);
     long label = labelNull ? 0 : labels.get(i);
-    boolean labelled = spec.hasLabel() && !labelNull;
-    int off = offsets[i];
-    int len = offsets[i + 1] - off;
-    boolean logitsNull = logits.isNull(i);
-    if (!logitsNull) {
-      // incidents are of the logits as stored: temperature 1, as softmax_incidents
-      analyze(off, len, 1.0);
-    }
-    int labelState = !spec.hasLabel() ? RowEvaluator.LABEL_ABSENT
-        : labelNull ? RowEvaluator.LABEL_NULL : RowEvaluator.LABEL_PRESENT;
-    int bits = RowEvaluator.incidents(row, logitsNull, labelState, label, spec.naiveDtype(),
-        nullElement[i], nanElement[i]);
+    rowOffset = offsets[i];
+    rowLength = offsets[i + 1] - rowOffset;
+    int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
+        : labelNull ? RowResult.LABEL_NULL : RowResult.LABEL_PRESENT;
+    result.compute(logits.isNull(i) ? null : batchRow, nullElement[i], nanElement[i], labelState,
+        label, spec.temperature(), spec.naiveDtype());
     boolean idNull = ids.isNull(i);
-    if (!scoring.row(bits, labelNull, label, idNull, idNull ? 0 : ids.get(i), files[i],
-        rowIndices.get(i))) {
-      return;
-    }
-    if (spec.temperature() != 1.0) {
-      analyze(off, len, spec.temperature());
-    }
-    double loss = labelled ? row.crossEntropy((int) label) : Double.NaN;
-    // the label's rank, as the udf engine's top_k (the same order, proven by the kernel tests)
-    boolean inTopK = labelled && row.rank((int) label) < spec.topK();
-    scoring.evaluated(loss, row.argmax(), label, inTopK, row.entropy(), row.maxProbability());
+    scoring.row(result, labelNull, label, idNull, idNull ? 0 : ids.get(i), files[i],
+        rowIndices.get(i));
   }
 
-  private void analyze(int off, int len, double temperature) {
+  private void analyzeRow(SoftmaxRow row, double temperature) {
     if (elementBytes == 4) {
-      row.analyze(floats, off, len, temperature);
+      row.analyze(floats, rowOffset, rowLength, temperature);
     } else {
-      row.analyze(doubles, off, len, temperature);
+      row.analyze(doubles, rowOffset, rowLength, temperature);
     }
   }
 

@@ -3,12 +3,10 @@ package org.stablesoftmax.evaluate;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import java.util.Collections;
 import java.io.Serializable;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -17,10 +15,9 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.unsafe.types.UTF8String;
-import org.stablesoftmax.kernel.IncidentKind;
+import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.stats.PartitionStats;
+import org.stablesoftmax.udf.RowEvaluator;
 import org.stablesoftmax.udf.StableSoftmaxFunctions;
 
 /**
@@ -41,7 +38,10 @@ public enum Engine {
           it -> ArrowBatches.evaluate(it, spec, scan));
     }
   },
-  /** The Spark SQL functions over the logits column, their results counted per partition. */
+  /**
+   * The Spark SQL function {@code softmax_row_result} over the logits column, its results counted
+   * per partition.
+   */
   UDF {
     @Override
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
@@ -49,20 +49,13 @@ public enum Engine {
       if (spec.logits() == EvalSpec.LogitsKind.VECTOR) {
         logits = org.apache.spark.ml.functions.vector_to_array(logits, "float64");
       }
-      Column label = col(input.columns()[EvalSpec.LABEL]);
-      Column t = lit(spec.temperature());
       Dataset<Row> scored = input.select(
-          StableSoftmaxFunctions.softmaxIncidents(logits, label, spec.naiveDtype().label()),
-          label,
+          StableSoftmaxFunctions.softmaxRowResult(logits, col(input.columns()[EvalSpec.LABEL]),
+              lit(spec.temperature()), spec.naiveDtype().label()),
+          col(input.columns()[EvalSpec.LABEL]),
           col(input.columns()[EvalSpec.ID]),
           col(input.columns()[EvalSpec.FILE]),
-          col(input.columns()[EvalSpec.ROW_INDEX]),
-          spec.hasLabel() ? StableSoftmaxFunctions.crossEntropy(logits, label, t)
-              : lit(Double.NaN),
-          StableSoftmaxFunctions.argmax(logits),
-          spec.hasLabel() ? StableSoftmaxFunctions.topK(logits, spec.topK()) : lit(null),
-          StableSoftmaxFunctions.softmaxEntropy(logits, t),
-          StableSoftmaxFunctions.maxProbability(logits, t));
+          col(input.columns()[EvalSpec.ROW_INDEX]));
       return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };
@@ -113,42 +106,18 @@ public enum Engine {
     return all;
   }
 
-  private static final Map<UTF8String, Integer> KIND_BITS = new HashMap<>();
-
-  static {
-    for (IncidentKind k : IncidentKind.values()) {
-      KIND_BITS.put(UTF8String.fromString(k.name()), k.bit());
-    }
-  }
-
-  /** Counts the udf engine's rows: incidents, label, id, file, row index, then the results. */
+  /** Counts the udf engine's rows: the row's result (a struct), label, id, file, row index. */
   private static PartitionStats scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
     RowScoring scoring = new RowScoring(spec);
+    RowResult result = new RowResult();
+    int width = RowEvaluator.ROW_RESULT_TYPE.size();
     while (rows.hasNext()) {
       InternalRow r = rows.next();
-      ArrayData names = r.getArray(0);
-      int bits = 0;
-      for (int i = 0; i < names.numElements(); i++) {
-        bits |= KIND_BITS.get(names.getUTF8String(i));
-      }
+      RowEvaluator.readRowResult(r.getStruct(0, width), result);
       boolean labelNull = r.isNullAt(1);
-      long label = labelNull ? 0 : r.getLong(1);
       boolean idNull = r.isNullAt(2);
-      if (!scoring.row(bits, labelNull, label, idNull, idNull ? 0 : r.getLong(2),
-          r.getUTF8String(3), r.getLong(4))) {
-        continue;
-      }
-      boolean inTopK = false;
-      if (spec.hasLabel()) {
-        ArrayData topK = r.getArray(7);
-        for (int i = 0; i < topK.numElements(); i++) {
-          inTopK |= topK.getInt(i) == label;
-        }
-      }
-      scoring.evaluated(r.isNullAt(5) ? Double.NaN : r.getDouble(5),
-          r.isNullAt(6) ? -1 : r.getInt(6), label, inTopK,
-          r.isNullAt(8) ? Double.NaN : r.getDouble(8),
-          r.isNullAt(9) ? Double.NaN : r.getDouble(9));
+      scoring.row(result, labelNull, labelNull ? 0 : r.getLong(1), idNull,
+          idNull ? 0 : r.getLong(2), r.getUTF8String(3), r.getLong(4));
     }
     return scoring.stats();
   }

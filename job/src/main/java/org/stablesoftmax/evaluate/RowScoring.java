@@ -5,13 +5,14 @@ import java.net.URISyntaxException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.IncidentKind;
+import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
 
 /**
- * The rules both engines share for one row: which incidents count, whether it is evaluated or
- * skipped (and why), and its id in the examples. The engines differ only in how they compute a
- * row's incidents and values, which they do with the same kernel, so they agree to the bit.
+ * How a row's {@link RowResult} counts in an evaluation, for both engines: which incidents count,
+ * whether it is evaluated or skipped (and why), and its id in the examples. Both engines compute
+ * the result with {@link RowResult#compute}, so they agree to the bit.
  */
 final class RowScoring {
 
@@ -33,13 +34,13 @@ final class RowScoring {
   }
 
   /**
-   * Counts a row with its incidents (as the kernel and {@code softmax_incidents} give them, with
-   * a label unless there is none or it is null) and returns whether it is to be evaluated; if
-   * not, it is counted as skipped with its reason.
+   * Folds a row's {@link RowResult} (computed with a label unless there is none or it is null):
+   * counts the row with its incidents, then adds its values, or counts it as skipped with its
+   * reason.
    */
-  boolean row(int incidents, boolean labelNull, long label, boolean idNull, long id,
+  void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
       UTF8String file, long rowIndex) {
-    int bits = incidents;
+    int bits = result.incidents();
     boolean ignored = false;
     if (!spec.hasLabel()) {
       bits &= ~IncidentKind.NULL_LABEL.bit();
@@ -62,18 +63,12 @@ final class RowScoring {
     }
     if (reason != null) {
       stats.skip(reason);
-      return false;
-    }
-    return true;
-  }
-
-  /** Adds an evaluated row (its label in range, or no label). */
-  void evaluated(double loss, int argmax, long label, boolean inTopK, double entropy,
-      double maxProbability) {
-    if (spec.hasLabel()) {
-      stats.evaluated(loss, argmax == label, inTopK, entropy, maxProbability);
+    } else if (spec.hasLabel()) {
+      int rank = result.labelRank();
+      stats.evaluated(result.loss(), result.argmax() == label, rank >= 0 && rank < spec.topK(),
+          result.entropy(), result.maxProbability());
     } else {
-      stats.evaluatedUnlabeled(entropy, maxProbability);
+      stats.evaluatedUnlabeled(result.entropy(), result.maxProbability());
     }
   }
 

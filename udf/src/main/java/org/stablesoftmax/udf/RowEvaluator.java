@@ -1,13 +1,20 @@
 package org.stablesoftmax.udf;
 
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.kernel.SoftmaxRow;
 import org.stablesoftmax.kernel.StableSoftmax;
 
@@ -26,9 +33,19 @@ import org.stablesoftmax.kernel.StableSoftmax;
 public final class RowEvaluator {
 
   /** Label states for {@link #incidents}: no label argument, a null label, a label. */
-  public static final int LABEL_ABSENT = 0;
-  public static final int LABEL_NULL = 1;
-  public static final int LABEL_PRESENT = 2;
+  public static final int LABEL_ABSENT = RowResult.LABEL_ABSENT;
+  public static final int LABEL_NULL = RowResult.LABEL_NULL;
+  public static final int LABEL_PRESENT = RowResult.LABEL_PRESENT;
+
+  /** What {@code softmax_row_result} gives: a {@link RowResult} as a struct. */
+  public static final StructType ROW_RESULT_TYPE = new StructType()
+      .add("incidents", DataTypes.createArrayType(DataTypes.StringType, false), false)
+      .add("loss", DataTypes.DoubleType, true)
+      .add("prediction", DataTypes.IntegerType, true)
+      .add("label_rank", DataTypes.IntegerType, true)
+      .add("entropy", DataTypes.DoubleType, true)
+      .add("max_probability", DataTypes.DoubleType, true)
+      .add("logsumexp", DataTypes.DoubleType, true);
 
   private static final UTF8String[] KIND_NAMES;
 
@@ -43,6 +60,15 @@ public final class RowEvaluator {
   private static final NaiveDtype[] DTYPES = NaiveDtype.values();
 
   private final SoftmaxRow row = new SoftmaxRow();
+  private final RowResult result = new RowResult(row);
+  /** The last row read, as a {@link RowResult} reads it. */
+  private final RowResult.Logits readRow = (r, t) -> {
+    if (this.readFloats) {
+      r.analyze(this.floats, 0, this.n, t);
+    } else {
+      r.analyze(this.doubles, 0, this.n, t);
+    }
+  };
   private float[] floats = new float[256];
   private double[] doubles = new double[256];
   private double[] target = new double[256];
@@ -55,6 +81,7 @@ public final class RowEvaluator {
   private int n;
   private boolean nullElement;
   private boolean nanElement;
+  private boolean readFloats;
   private boolean wasNull;
 
   /** Whether the last primitive result is SQL null. */
@@ -185,8 +212,13 @@ public final class RowEvaluator {
     if (x != null) {
       analyze(x, isFloat, 1.0);
     }
-    int bits = incidents(row, x == null, labelState, label, DTYPES[dtype], nullElement,
-        nanElement);
+    int bits = RowResult.incidents(row, x == null, labelState, label, DTYPES[dtype],
+        nullElement, nanElement);
+    return incidentNames(bits);
+  }
+
+  /** The names of an incident set's kinds, in declaration order. */
+  private ArrayData incidentNames(int bits) {
     int count = 0;
     for (int i = 0; i < KIND_NAMES.length; i++) {
       if ((bits & (1 << i)) != 0) {
@@ -198,37 +230,6 @@ public final class RowEvaluator {
     return new GenericArrayData(out);
   }
 
-  /**
-   * A row's incident set, as {@code softmax_incidents} answers it; the Arrow engine calls this
-   * too, so that both agree by construction.
-   *
-   * @param analyzed the row's logits analyzed at temperature 1 (unused if {@code logitsNull})
-   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
-   * @param nullElement whether an element was null (and read as NaN)
-   * @param nanElement whether a non-null element is NaN (see {@link #hasNaN})
-   */
-  public static int incidents(SoftmaxRow analyzed, boolean logitsNull, int labelState,
-      long label, NaiveDtype dtype, boolean nullElement, boolean nanElement) {
-    int bits = labelState == LABEL_NULL ? IncidentKind.NULL_LABEL.bit() : 0;
-    if (logitsNull) {
-      return bits | IncidentKind.NULL_LOGITS.bit();
-    }
-    int k = SoftmaxRow.NO_LABEL;
-    if (labelState == LABEL_PRESENT) {
-      // any label outside [0, n) is reported as out of range, NO_LABEL's value included
-      k = label >= 0 && label < analyzed.length() ? (int) label : -1;
-    }
-    bits |= analyzed.incidents(k, dtype);
-    if (nullElement) {
-      bits |= IncidentKind.NULL_ELEMENT.bit();
-      if (!nanElement) {
-        // the NaN the kernel saw stands for a null
-        bits &= ~IncidentKind.NAN_LOGIT.bit();
-      }
-    }
-    return bits;
-  }
-
   /** Whether a non-null element of a float ({@code isFloat}) or double array is NaN. */
   public static boolean hasNaN(ArrayData x, boolean isFloat) {
     for (int i = 0; i < x.numElements(); i++) {
@@ -237,6 +238,73 @@ public final class RowEvaluator {
       }
     }
     return false;
+  }
+
+  /**
+   * The row's {@link RowResult} as a {@link #ROW_RESULT_TYPE} struct (never null): incidents of
+   * the logits as they are, values at {@code t}; a value without meaning (no label in range, an
+   * empty row, null logits, an invalid temperature) is null.
+   *
+   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param dtype the ordinal of the {@link NaiveDtype}
+   */
+  public InternalRow rowResult(ArrayData x, boolean isFloat, int labelState, long label,
+      double t, int dtype) {
+    wasNull = false;
+    boolean valid = StableSoftmax.isValidTemperature(t);
+    if (x != null) {
+      read(x, isFloat);
+    }
+    result.compute(x == null ? null : readRow, nullElement, nanElement, labelState, label,
+        valid ? t : 1.0, DTYPES[dtype]);
+    Object[] out = new Object[ROW_RESULT_TYPE.size()];
+    out[0] = incidentNames(result.incidents());
+    if (x != null && valid) {
+      // as cross_entropy: NaN for an empty row, null without a label in range
+      out[1] = labelState != LABEL_PRESENT ? null : n == 0 ? (Double) Double.NaN
+          : nanToNull(result.loss(), result.labelRank() >= 0);
+      out[2] = result.argmax() < 0 ? null : result.argmax();
+      out[3] = result.labelRank() < 0 ? null : result.labelRank();
+      out[4] = result.entropy();
+      out[5] = result.maxProbability();
+      out[6] = result.logSumExp();
+    }
+    return new GenericInternalRow(out);
+  }
+
+  private static Double nanToNull(double v, boolean defined) {
+    return defined ? v : null;
+  }
+
+  private static final Map<UTF8String, Integer> KIND_BITS = new HashMap<>();
+
+  static {
+    for (IncidentKind k : IncidentKind.values()) {
+      KIND_BITS.put(UTF8String.fromString(k.name()), k.bit());
+    }
+  }
+
+  /**
+   * Reads a {@link #ROW_RESULT_TYPE} struct, as {@link #rowResult} wrote it, back into
+   * {@code into} (nulls as NaN and -1).
+   */
+  public static RowResult readRowResult(InternalRow struct, RowResult into) {
+    ArrayData names = struct.getArray(0);
+    int bits = 0;
+    for (int i = 0; i < names.numElements(); i++) {
+      bits |= KIND_BITS.get(names.getUTF8String(i));
+    }
+    return into.set(bits, doubleOrNaN(struct, 1), intOrMinusOne(struct, 2),
+        intOrMinusOne(struct, 3), doubleOrNaN(struct, 4), doubleOrNaN(struct, 5),
+        doubleOrNaN(struct, 6));
+  }
+
+  private static double doubleOrNaN(InternalRow r, int i) {
+    return r.isNullAt(i) ? Double.NaN : r.getDouble(i);
+  }
+
+  private static int intOrMinusOne(InternalRow r, int i) {
+    return r.isNullAt(i) ? -1 : r.getInt(i);
   }
 
   // ------------------------------------------------------------------ reading rows
@@ -259,6 +327,7 @@ public final class RowEvaluator {
 
   private void read(ArrayData x, boolean isFloat) {
     n = x.numElements();
+    readFloats = isFloat;
     if (isFloat) {
       if (floats.length < n) {
         floats = new float[Math.max(n, 2 * floats.length)];

@@ -31,6 +31,7 @@ import org.apache.spark.sql.types.NullType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.udf.SoftmaxFunction.Param;
 import scala.Option;
@@ -371,8 +372,12 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     List<Object> args = callArguments(new Values<Object>() {
       @Override
       public Object value(int i) {
-        // a null label of softmax_incidents still needs a long
-        return values[i] == null && param(i) == Param.LABEL ? Long.valueOf(0L) : values[i];
+        // a null label or temperature of a function that takes nulls: see nullValue
+        if (values[i] == null && param(i) == Param.LABEL) {
+          return Long.valueOf(0L);
+        }
+        return values[i] == null && param(i) == Param.TEMPERATURE ? (Object) Double.NaN
+            : values[i];
       }
 
       @Override
@@ -394,7 +399,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     } catch (Throwable e) {
       throw new IllegalStateException(e);
     }
-    boolean primitive = !(result instanceof ArrayData);
+    boolean primitive = !(result instanceof ArrayData || result instanceof InternalRow);
     return primitive && evaluator.wasNull() ? null : result;
   }
 
@@ -427,6 +432,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       });
       DataType result = dataType();
       Class<?> returns = result instanceof ArrayType ? ArrayData.class
+          : result instanceof StructType ? InternalRow.class
           : result instanceof IntegerType ? int.class : double.class;
       try {
         m = MethodHandles.publicLookup().findVirtual(RowEvaluator.class, function.method(),
@@ -495,8 +501,19 @@ public final class SoftmaxExpression extends Expression implements Serializable 
   }
 
   /** The Java value standing for a null argument of a null-tolerant function. */
+  /**
+   * What a null argument is passed as to a function that takes nulls: a label's 0 (its state
+   * says null), a temperature's NaN (invalid, as null is), else null.
+   */
   private String nullValue(int i) {
-    return param(i) == Param.LABEL ? "0L" : "null";
+    switch (param(i)) {
+      case LABEL:
+        return "0L";
+      case TEMPERATURE:
+        return "java.lang.Double.NaN";
+      default:
+        return "null";
+    }
   }
 
   private static CodeBlock block(CharSequence code) {

@@ -61,6 +61,21 @@ public enum SoftmaxFunction {
     boolean nullIntolerant() {
       return false;
     }
+  },
+  ROW_RESULT("softmax_row_result", "rowResult", 1,
+      List.of(Param.LOGITS, Param.LABEL, Param.TEMPERATURE, Param.NAIVE_DTYPE),
+      "What the row comes to, as the evaluate job counts it: a struct of its incident kinds, the"
+          + " loss, the prediction, the label's rank, the entropy, the largest probability and the"
+          + " logsumexp (values at the temperature, incidents of the logits as they are).") {
+    @Override
+    DataType resultType(boolean isFloat) {
+      return RowEvaluator.ROW_RESULT_TYPE;
+    }
+
+    @Override
+    boolean nullIntolerant() {
+      return false;
+    }
   };
 
   /** The kinds of parameter, each with the SQL types it accepts. */

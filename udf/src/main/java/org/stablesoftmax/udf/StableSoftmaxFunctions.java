@@ -188,4 +188,16 @@ public final class StableSoftmaxFunctions {
   public static Column softmaxIncidents(Column logits, Column label, String naiveDtype) {
     return call(SoftmaxFunction.SOFTMAX_INCIDENTS, logits, label, functions.lit(naiveDtype));
   }
+
+  /** {@code softmax_row_result(logits, label)}: temperature 1, naive dtype float32. */
+  public static Column softmaxRowResult(Column logits, Column label) {
+    return call(SoftmaxFunction.ROW_RESULT, logits, label);
+  }
+
+  /** {@code softmax_row_result(logits, label, temperature, naiveDtype)}. */
+  public static Column softmaxRowResult(Column logits, Column label, Column temperature,
+      String naiveDtype) {
+    return call(SoftmaxFunction.ROW_RESULT, logits, label, temperature,
+        functions.lit(naiveDtype));
+  }
 }

@@ -1,0 +1,178 @@
+package org.stablesoftmax.kernel;
+
+/**
+ * What one row of logits comes to, defined once: its incidents, and the per-row values that every
+ * engine and subcommand reports (the loss, the prediction, the label's rank, the entropy, the
+ * confidence, the log-sum-exp). Each engine hands its row to {@link #compute} in its own form
+ * ({@link Logits}) and reads the results by name.
+ *
+ * <p>Incidents are of the logits as stored (temperature 1, as {@code softmax_incidents}); the
+ * values are at the temperature asked for. A row with null logits has incidents only (its values
+ * are NaN and -1).
+ *
+ * <p>Reusable; not thread-safe.
+ */
+public final class RowResult {
+
+  /** Label states: no label at all, a null label, a label. */
+  public static final int LABEL_ABSENT = 0;
+  public static final int LABEL_NULL = 1;
+  public static final int LABEL_PRESENT = 2;
+
+  /** A row's logits wherever they are (an array, a buffer): analyzes them into a row. */
+  public interface Logits {
+    /** Runs {@code row}'s analysis of these logits at {@code temperature}. */
+    void analyze(SoftmaxRow row, double temperature);
+  }
+
+  private final SoftmaxRow row;
+
+  private int incidents;
+  private double loss;
+  private int argmax;
+  private int labelRank;
+  private double entropy;
+  private double maxProbability;
+  private double logSumExp;
+
+  public RowResult() {
+    this(new SoftmaxRow());
+  }
+
+  /** A result computed with {@code row} (whose analysis {@link #compute} leaves at T). */
+  public RowResult(SoftmaxRow row) {
+    this.row = row;
+    clear();
+  }
+
+  private void clear() {
+    incidents = 0;
+    loss = Double.NaN;
+    argmax = -1;
+    labelRank = -1;
+    entropy = Double.NaN;
+    maxProbability = Double.NaN;
+    logSumExp = Double.NaN;
+  }
+
+  /**
+   * Computes the row's results.
+   *
+   * @param logits the row's logits; null for null logits
+   * @param nullElement whether an element was null (and is read as NaN)
+   * @param nanElement whether a non-null element is NaN
+   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param label the label, if present
+   * @param temperature divides the logits for the values (not the incidents)
+   * @param dtype the naive dtype of the instability incidents
+   * @return this
+   */
+  public RowResult compute(Logits logits, boolean nullElement, boolean nanElement,
+      int labelState, long label, double temperature, NaiveDtype dtype) {
+    clear();
+    if (logits == null) {
+      incidents = incidents(row, true, labelState, label, dtype, false, false);
+      return this;
+    }
+    logits.analyze(row, 1.0);
+    incidents = incidents(row, false, labelState, label, dtype, nullElement, nanElement);
+    if (temperature != 1.0) {
+      logits.analyze(row, temperature);
+    }
+    if (labelState == LABEL_PRESENT && label >= 0 && label < row.length()) {
+      loss = row.crossEntropy((int) label);
+      // the order of top_k: larger logit, NaN first, ties by index
+      labelRank = row.rank((int) label);
+    }
+    argmax = row.argmax();
+    entropy = row.entropy();
+    maxProbability = row.maxProbability();
+    logSumExp = row.logSumExp();
+    return this;
+  }
+
+  /**
+   * A row's incident set, as {@code softmax_incidents} answers it: the kernel's incidents of the
+   * analyzed row, with a null label, null logits and null elements (read as NaN) told apart.
+   *
+   * @param analyzed the row's logits analyzed at temperature 1 (unused if {@code logitsNull})
+   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param nullElement whether an element was null (and read as NaN)
+   * @param nanElement whether a non-null element is NaN
+   */
+  public static int incidents(SoftmaxRow analyzed, boolean logitsNull, int labelState,
+      long label, NaiveDtype dtype, boolean nullElement, boolean nanElement) {
+    int bits = labelState == LABEL_NULL ? IncidentKind.NULL_LABEL.bit() : 0;
+    if (logitsNull) {
+      return bits | IncidentKind.NULL_LOGITS.bit();
+    }
+    int k = SoftmaxRow.NO_LABEL;
+    if (labelState == LABEL_PRESENT) {
+      // any label outside [0, n) is reported as out of range, NO_LABEL's value included
+      k = label >= 0 && label < analyzed.length() ? (int) label : -1;
+    }
+    bits |= analyzed.incidents(k, dtype);
+    if (nullElement) {
+      bits |= IncidentKind.NULL_ELEMENT.bit();
+      if (!nanElement) {
+        // the NaN the kernel saw stands for a null
+        bits &= ~IncidentKind.NAN_LOGIT.bit();
+      }
+    }
+    return bits;
+  }
+
+  /** The row's {@link IncidentKind} set. */
+  public int incidents() {
+    return incidents;
+  }
+
+  /** The cross-entropy with the label; NaN without a label in range. */
+  public double loss() {
+    return loss;
+  }
+
+  /** The first index of the largest logit (NaN counts as largest); -1 for none. */
+  public int argmax() {
+    return argmax;
+  }
+
+  /**
+   * How many classes rank before the label (in {@code top_k}'s order): the label is in the top
+   * k iff this is below k; -1 without a label in range.
+   */
+  public int labelRank() {
+    return labelRank;
+  }
+
+  /** The softmax's entropy in nats. */
+  public double entropy() {
+    return entropy;
+  }
+
+  /** The largest probability. */
+  public double maxProbability() {
+    return maxProbability;
+  }
+
+  /** The log-sum-exp. */
+  public double logSumExp() {
+    return logSumExp;
+  }
+
+  /**
+   * Sets every result as another engine computed them with {@link #compute} (read back from
+   * Spark's rows, say).
+   */
+  public RowResult set(int incidents, double loss, int argmax, int labelRank, double entropy,
+      double maxProbability, double logSumExp) {
+    this.incidents = incidents;
+    this.loss = loss;
+    this.argmax = argmax;
+    this.labelRank = labelRank;
+    this.entropy = entropy;
+    this.maxProbability = maxProbability;
+    this.logSumExp = logSumExp;
+    return this;
+  }
+}

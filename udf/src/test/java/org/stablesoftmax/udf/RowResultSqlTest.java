@@ -1,0 +1,92 @@
+package org.stablesoftmax.udf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code softmax_row_result}, the row's result as the evaluate job counts it, field by field
+ * against the public functions on the same row: {@code softmax_incidents}, {@code cross_entropy},
+ * {@code argmax}, the label's place in {@code top_k} of every class, {@code softmax_entropy},
+ * {@code max_probability} and {@code logsumexp}, bit for bit, over the SQL tests' rows (null,
+ * empty, NaN, ±inf, masked, null elements, labels out of range, invalid temperatures).
+ */
+class RowResultSqlTest {
+
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false").getOrCreate();
+    StableSoftmaxFunctions.register(spark);
+    List<Row> rows = new ArrayList<>();
+    for (SqlCase c : SqlCase.all()) {
+      rows.add(c.toRow());
+    }
+    spark.createDataFrame(rows, SqlCase.SCHEMA).createOrReplaceTempView("cases");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static Object bits(Row r, int i) {
+    return r.isNullAt(i) ? null : Double.doubleToLongBits(r.getDouble(i));
+  }
+
+  private static Object bits(Object v) {
+    return v == null ? null : Double.doubleToLongBits((Double) v);
+  }
+
+  @ParameterizedTest(name = "{0}, codegen {1}, naive {2}")
+  @CsvSource({"xd, true, float32", "xf, true, float32", "xd, false, float16",
+      "xf, false, float64"})
+  void everyFieldIsThatOfThePublicFunction(String x, boolean codegen, String dtype) {
+    spark.conf().set("spark.sql.codegen.wholeStage", String.valueOf(codegen));
+    spark.conf().set("spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN");
+    try {
+      List<Row> rows = spark.sql(String.format("SELECT name, softmax_row_result(%1$s, label, t,"
+          + " '%2$s') AS r, softmax_incidents(%1$s, label, '%2$s'), cross_entropy(%1$s, label,"
+          + " t), argmax(%1$s), array_position(top_k(%1$s, 1000000), label) - 1,"
+          + " softmax_entropy(%1$s, t), max_probability(%1$s, t), logsumexp(%1$s, t),"
+          + " t IS NULL OR NOT (t BETWEEN 1e-300 AND 1e300), %1$s IS NULL, label FROM cases",
+          x, dtype)).collectAsList();
+      assertThat(rows).hasSizeGreaterThan(150);
+      for (Row row : rows) {
+        String what = row.getString(0);
+        Row r = row.getStruct(1);
+        assertThat(r.getList(0)).as("%s incidents", what).isEqualTo(row.getList(2));
+        boolean noValues = row.getBoolean(9) || row.getBoolean(10);
+        if (noValues) {
+          for (int i = 1; i < r.size(); i++) {
+            assertThat(r.isNullAt(i)).as("%s field %d", what, i).isTrue();
+          }
+          continue;
+        }
+        assertThat(bits(r, 1)).as("%s loss", what).isEqualTo(bits(row, 3));
+        assertThat(r.isNullAt(2) ? null : r.getInt(2)).as("%s prediction", what)
+            .isEqualTo(row.isNullAt(4) ? null : row.getInt(4));
+        // top_k's position, 0 for a label not among the classes
+        Integer rank = row.isNullAt(5) || row.getLong(5) < 0 ? null : (int) row.getLong(5);
+        assertThat(r.isNullAt(3) ? null : r.getInt(3)).as("%s label rank", what).isEqualTo(rank);
+        assertThat(bits(r, 4)).as("%s entropy", what).isEqualTo(bits(row, 6));
+        assertThat(bits(r, 5)).as("%s max probability", what).isEqualTo(bits(row, 7));
+        assertThat(bits(r, 6)).as("%s logsumexp", what).isEqualTo(bits(row, 8));
+      }
+    } finally {
+      spark.conf().unset("spark.sql.codegen.wholeStage");
+      spark.conf().unset("spark.sql.codegen.factoryMode");
+    }
+  }
+}

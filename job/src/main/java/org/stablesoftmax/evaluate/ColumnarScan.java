@@ -21,6 +21,7 @@ import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.stablesoftmax.arrow.InputColumns;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
@@ -90,7 +91,7 @@ public final class ColumnarScan implements Serializable {
     for (NamedExpression e : list) {
       scalars.add((Expression) e);
     }
-    Expression logits = scalars.get(EvalSpec.LOGITS);
+    Expression logits = scalars.get(InputColumns.LOGITS);
     if (logits instanceof Alias) {
       logits = ((Alias) logits).child();
     }
@@ -107,7 +108,7 @@ public final class ColumnarScan implements Serializable {
     if (logitsColumn < 0) {
       return null;
     }
-    scalars.set(EvalSpec.LOGITS, Literal.create(null, logits.dataType()));
+    scalars.set(InputColumns.LOGITS, Literal.create(null, logits.dataType()));
     return new ColumnarScan(scan.executeColumnar(), logitsColumn, toSeq(scalars), scan.output());
   }
 
@@ -126,7 +127,7 @@ public final class ColumnarScan implements Serializable {
   }
 
   /**
-   * A projection of a batch row to the input's columns (at {@link EvalSpec#LOGITS} ...), the
+   * A projection of a batch row to the input's columns (at {@link InputColumns#LOGITS} ...), the
    * logits null; made in the task.
    */
   UnsafeProjection scalarProjection() {

@@ -15,13 +15,15 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.stablesoftmax.arrow.InputColumns;
+import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.udf.RowEvaluator;
 import org.stablesoftmax.udf.StableSoftmaxFunctions;
 
 /**
- * The two ways to evaluate a standardized input (columns at {@link EvalSpec#LOGITS} ...): each
+ * The two ways to evaluate a standardized input (columns at {@link InputColumns#LOGITS} ...): each
  * partition gives one {@link PartitionStats} from {@code mapPartitions}, and the driver merges
  * them in partition order. Both give the same state to the bit.
  */
@@ -32,10 +34,10 @@ public enum Engine {
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
       ColumnarScan scan = ColumnarScan.of(input);
       if (scan == null) {
-        return perPartition(rows(input), it -> ArrowBatches.evaluate(it, spec));
+        return perPartition(rows(input), it -> ArrowEvaluation.evaluate(it, spec));
       }
       return perPartition(scan.batches().toJavaRDD(),
-          it -> ArrowBatches.evaluate(it, spec, scan));
+          it -> ArrowEvaluation.evaluate(it, spec, scan));
     }
   },
   /**
@@ -45,17 +47,17 @@ public enum Engine {
   UDF {
     @Override
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
-      Column logits = col(input.columns()[EvalSpec.LOGITS]);
-      if (spec.logits() == EvalSpec.LogitsKind.VECTOR) {
+      Column logits = col(input.columns()[InputColumns.LOGITS]);
+      if (spec.logits() == LogitsKind.VECTOR) {
         logits = org.apache.spark.ml.functions.vector_to_array(logits, "float64");
       }
       Dataset<Row> scored = input.select(
-          StableSoftmaxFunctions.softmaxRowResult(logits, col(input.columns()[EvalSpec.LABEL]),
+          StableSoftmaxFunctions.softmaxRowResult(logits, col(input.columns()[InputColumns.LABEL]),
               lit(spec.temperature()), spec.naiveDtype().label()),
-          col(input.columns()[EvalSpec.LABEL]),
-          col(input.columns()[EvalSpec.ID]),
-          col(input.columns()[EvalSpec.FILE]),
-          col(input.columns()[EvalSpec.ROW_INDEX]));
+          col(input.columns()[InputColumns.LABEL]),
+          col(input.columns()[InputColumns.ID]),
+          col(input.columns()[InputColumns.FILE]),
+          col(input.columns()[InputColumns.ROW_INDEX]));
       return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };

@@ -1,6 +1,8 @@
 package org.stablesoftmax.evaluate;
 
 import java.io.Serializable;
+import org.stablesoftmax.arrow.LogitsKind;
+import org.stablesoftmax.arrow.StageSpec;
 import org.stablesoftmax.kernel.NaiveDtype;
 
 /**
@@ -21,31 +23,8 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows) implements Serializable {
 
-  /** The types of logits column the engines read. */
-  public enum LogitsKind {
-    /** {@code array<float>} */
-    FLOAT(4),
-    /** {@code array<double>} */
-    DOUBLE(8),
-    /** an MLlib {@code Vector} (dense or sparse), read as double */
-    VECTOR(8);
-
-    private final int bytes;
-
-    LogitsKind(int bytes) {
-      this.bytes = bytes;
-    }
-
-    /** Bytes per element as the engines hold it. */
-    public int bytes() {
-      return bytes;
-    }
+  /** What the Arrow stage computes for this evaluation. */
+  public StageSpec stage() {
+    return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows);
   }
-
-  /** The ordinals of the standardized input's columns (see {@code InputTable}). */
-  public static final int LOGITS = 0;
-  public static final int LABEL = 1;
-  public static final int ID = 2;
-  public static final int FILE = 3;
-  public static final int ROW_INDEX = 4;
 }

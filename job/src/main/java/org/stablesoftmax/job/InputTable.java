@@ -24,14 +24,14 @@ import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
-import org.stablesoftmax.evaluate.EvalSpec;
-import org.stablesoftmax.evaluate.EvalSpec.LogitsKind;
+import org.stablesoftmax.arrow.InputColumns;
+import org.stablesoftmax.arrow.LogitsKind;
 
 /**
  * The input as the engines read it, its columns checked: {@code logits} (as stored), {@code label}
  * (bigint; an integral double converted, any other double as an out-of-range label; null when
  * there is none), {@code id} (bigint or null), and the row's file and index in it, in the order
- * of {@link EvalSpec#LOGITS} ... .
+ * of {@link InputColumns#LOGITS} ... .
  */
 final class InputTable {
 

@@ -9,14 +9,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.execution.arrow.ArrowWriter;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
@@ -28,18 +30,19 @@ import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.stablesoftmax.evaluate.EvalSpec.LogitsKind;
+import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.stats.PartitionStats;
 import scala.collection.JavaConverters;
 
-/** The Arrow engine's batches: bounded by bytes, the same results whatever the bound, no leak. */
-class ArrowBatchesTest {
+/**
+ * The Arrow engine's evaluation of a partition: batches bounded by bytes, the same results
+ * whatever the bound and whatever Spark's batches, no Arrow memory left.
+ */
+class ArrowEvaluationTest {
 
   private final RootAllocator root = new RootAllocator();
 
@@ -84,10 +87,10 @@ class ArrowBatchesTest {
 
   private PartitionStats evaluate(List<InternalRow> rows, EvalSpec spec, int[] batches) {
     BufferAllocator child = root.newChildAllocator("test", 0, Long.MAX_VALUE);
-    try (ArrowBatches b = new ArrowBatches(spec, child)) {
+    try (ArrowEvaluation b = new ArrowEvaluation(spec, child)) {
       PartitionStats s = b.run(rows.iterator());
-      batches[0] = b.batches;
-      assertThat(b.largestBatchBytes).as("a batch over the bound holds one row only")
+      batches[0] = b.writer().batches();
+      assertThat(b.writer().largestBatchBytes()).as("a batch over the bound holds one row only")
           .isLessThanOrEqualTo(Math.max(spec.batchBytes(), 3000 * 4));
       return s;
     }
@@ -186,7 +189,7 @@ class ArrowBatchesTest {
     for (EvalSpec spec : List.of(spec(8192, 4096), spec(1L << 30, 4096), spec(1L << 30, 7))) {
       for (int sparkRows : new int[] {1, 97, 4096}) {
         BufferAllocator child = root.newChildAllocator("columnar", 0, Long.MAX_VALUE);
-        try (ArrowBatches b = new ArrowBatches(spec, child)) {
+        try (ArrowEvaluation b = new ArrowEvaluation(spec, child)) {
           assertThat(b.run(onHeapBatches(rows, sparkRows).iterator(), 0, scalars()))
               .as("%s, Spark batches of %d rows", spec, sparkRows).isEqualTo(byRows);
         }
@@ -212,7 +215,7 @@ class ArrowBatchesTest {
         columns[c] = new ArrowColumnVector(arrow.getVector(c));
       }
       BufferAllocator child = root.newChildAllocator("arrow-vectors", 0, Long.MAX_VALUE);
-      try (ArrowBatches b = new ArrowBatches(spec(8192, 4096), child)) {
+      try (ArrowEvaluation b = new ArrowEvaluation(spec(8192, 4096), child)) {
         assertThat(b.run(List.of(new ColumnarBatch(columns, rows.size())).iterator(), 0,
             scalars())).isEqualTo(byRows);
       }
@@ -240,7 +243,7 @@ class ArrowBatchesTest {
     };
     BufferAllocator child = root.newChildAllocator("failing", 0, Long.MAX_VALUE);
     assertThatThrownBy(() -> {
-      try (ArrowBatches b = new ArrowBatches(spec(8192, 4096), child)) {
+      try (ArrowEvaluation b = new ArrowEvaluation(spec(8192, 4096), child)) {
         b.run(failing);
       }
     }).hasMessage("the input broke");
@@ -250,10 +253,10 @@ class ArrowBatchesTest {
   @Test
   void closingTwiceIsHarmless() {
     BufferAllocator child = root.newChildAllocator("twice", 0, Long.MAX_VALUE);
-    ArrowBatches b = new ArrowBatches(spec(8192, 4096), child);
+    ArrowEvaluation b = new ArrowEvaluation(spec(8192, 4096), child);
     PartitionStats stats = b.run(rows(50).iterator());
     assertThat(stats.rows()).isEqualTo(50);
-    try (ArrowBatches small = new ArrowBatches(spec(8192, 7),
+    try (ArrowEvaluation small = new ArrowEvaluation(spec(8192, 7),
         root.newChildAllocator("small", 0, Long.MAX_VALUE))) {
       assertThat(stats).as("as in batches of 7 rows").isEqualTo(small.run(rows(50).iterator()));
     }

@@ -1,8 +1,6 @@
-package org.stablesoftmax.evaluate;
+package org.stablesoftmax.arrow;
 
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
@@ -11,48 +9,45 @@ import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
-import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.vectorized.OffHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
-import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
-import org.apache.spark.util.TaskCompletionListener;
-import org.stablesoftmax.kernel.RowResult;
-import org.stablesoftmax.kernel.SoftmaxRow;
-import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.udf.RowEvaluator;
 import org.stablesoftmax.udf.UnsafeArrays;
 
 /**
- * The Arrow engine's work on one partition: packs the rows into Arrow vectors (logits as a
- * {@link ListVector} of float or double, labels, ids and row indices as {@link BigIntVector}s) in
- * batches bounded by bytes and by rows, runs the kernel over each batch's flat buffers, and
- * returns the partition's {@link PartitionStats}.
+ * Packs a partition's rows (columns at {@link InputColumns#LOGITS} ...) into Arrow vectors, in
+ * batches bounded by bytes of logits and by rows, and hands each full batch, as a
+ * {@link LogitsBatch}, to a sink; it knows nothing of what the sink does with it.
  *
- * <p>Logits come either from the Parquet reader's columnar batches (see {@link ColumnarScan}),
- * copied into the Arrow buffer with one memory copy per run of consecutive rows, or from rows,
- * with one copy per row from Spark's {@link UnsafeArrayData}; then from the Arrow buffer into a
- * reused primitive array with one copy per batch (the kernel reads Java arrays). No element is
- * ever boxed. All Arrow memory comes from one child
- * allocator per partition, closed when the partition is done, or failed, and by a task-completion
- * listener as a backstop.
+ * <p>Logits become a {@link ListVector} of float or double (a flat buffer and int32 offsets),
+ * labels, ids and row indices {@link BigIntVector}s. They come either from the Parquet reader's
+ * columnar batches, copied into the Arrow buffer with one memory copy per run of consecutive rows,
+ * or from Spark's internal rows, with one copy per row from {@link UnsafeArrayData}. No element
+ * is ever boxed. A null element is null in Arrow and reads as NaN in the buffer.
  */
-public final class ArrowBatches implements AutoCloseable {
+public final class ArrowLogitsWriter implements AutoCloseable {
 
-  private final EvalSpec spec;
+  /** Where full batches go; the batch's vectors are reused once it returns. */
+  public interface Sink {
+    void batch(LogitsBatch batch);
+  }
+
+  private final StageSpec spec;
   private final int elementBytes;
-  private final BufferAllocator allocator;
+  private final Sink sink;
   private final ListVector logits;
   private final BigIntVector labels;
   private final BigIntVector ids;
   private final BigIntVector rowIndices;
+  private final LogitsBatch view = new View();
   private boolean closed;
 
   // per row of the batch, beside the vectors
@@ -71,26 +66,14 @@ public final class ArrowBatches implements AutoCloseable {
 
   private int rows;
   private int elements;
-  /** Batches evaluated, and the most logits bytes one held (for tests). */
-  int batches;
-  long largestBatchBytes;
+  private int batches;
+  private long largestBatchBytes;
 
-  // the kernel's side
-  private final RowResult result = new RowResult();
-  private final RowScoring scoring;
-  /** The batch row being evaluated, as {@link RowResult} reads it. */
-  private int rowOffset;
-  private int rowLength;
-  private final RowResult.Logits batchRow = this::analyzeRow;
-  private float[] floats = new float[0];
-  private double[] doubles = new double[0];
-  private int[] offsets = new int[0];
-
-  ArrowBatches(EvalSpec spec, BufferAllocator allocator) {
+  /** A writer whose vectors come from {@code allocator} (closed with this writer). */
+  public ArrowLogitsWriter(StageSpec spec, BufferAllocator allocator, Sink sink) {
     this.spec = spec;
     this.elementBytes = spec.logits().bytes();
-    this.allocator = allocator;
-    this.scoring = new RowScoring(spec);
+    this.sink = sink;
     ListVector list = null;
     BigIntVector a = null;
     BigIntVector b = null;
@@ -106,7 +89,6 @@ public final class ArrowBatches implements AutoCloseable {
       for (AutoCloseable v : new AutoCloseable[] {list, a, b, c}) {
         closeQuietly(v);
       }
-      allocator.close();
       throw e;
     }
     this.logits = list;
@@ -115,72 +97,25 @@ public final class ArrowBatches implements AutoCloseable {
     this.rowIndices = c;
   }
 
-  /**
-   * Evaluates one partition of rows: the function the Arrow engine runs in {@code mapPartitions}
-   * when its input is not a {@link ColumnarScan}.
-   */
-  public static PartitionStats evaluate(Iterator<InternalRow> input, EvalSpec spec) {
-    return inPartition(spec, batches -> batches.run(input));
+  /** Batches handed to the sink so far. */
+  public int batches() {
+    return batches;
   }
 
-  /** Evaluates one partition of a {@link ColumnarScan}'s batches. */
-  static PartitionStats evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
-      ColumnarScan scan) {
-    return inPartition(spec, batches -> batches.run(input, scan.logitsColumn(),
-        scan.scalarProjection()));
+  /** The most logits bytes one batch held. */
+  public long largestBatchBytes() {
+    return largestBatchBytes;
   }
 
-  /**
-   * Runs {@code work} with a child allocator named after the partition, closed before this
-   * returns.
-   */
-  private static PartitionStats inPartition(EvalSpec spec,
-      Function<ArrowBatches, PartitionStats> work) {
-    TaskContext task = TaskContext.get();
-    String name = task == null ? "stablesoftmax" : "stablesoftmax-partition-"
-        + task.partitionId() + "-attempt-" + task.attemptNumber();
-    BufferAllocator allocator = ArrowUtils.rootAllocator().newChildAllocator(name, 0,
-        Long.MAX_VALUE);
-    try (ArrowBatches batches = new ArrowBatches(spec, allocator)) {
-      if (task != null) {
-        // a backstop: closing twice is harmless
-        task.addTaskCompletionListener((TaskCompletionListener) t -> batches.close());
-      }
-      return work.apply(batches);
-    }
-  }
-
-  /** Packs and evaluates every row; the partition's state. */
-  PartitionStats run(Iterator<InternalRow> input) {
-    while (input.hasNext()) {
-      add(input.next());
-    }
-    flush();
-    return scoring.stats();
-  }
-
-  /**
-   * Packs and evaluates every row of the batches: logits from column {@code logitsColumn}, the
-   * other columns (at {@link EvalSpec#LABEL} ...) from {@code scalars} of each batch row.
-   */
-  PartitionStats run(Iterator<ColumnarBatch> input, int logitsColumn,
-      UnsafeProjection scalars) {
-    while (input.hasNext()) {
-      add(input.next(), logitsColumn, scalars);
-    }
-    flush();
-    return scoring.stats();
-  }
-
-  /** Packs a row (columns as {@link EvalSpec#LOGITS} ...), evaluating a full batch first. */
-  void add(InternalRow in) {
+  /** Packs a row, handing a full batch to the sink first. */
+  public void add(InternalRow in) {
     ArrayData values = null;
     ArrayData indices = null;
     int n = 0;
-    if (!in.isNullAt(EvalSpec.LOGITS)) {
-      if (spec.logits() == EvalSpec.LogitsKind.VECTOR) {
+    if (!in.isNullAt(InputColumns.LOGITS)) {
+      if (spec.logits() == LogitsKind.VECTOR) {
         // MLlib's VectorUDT: struct<type: byte (0 sparse, 1 dense), size, indices, values>
-        InternalRow v = in.getStruct(EvalSpec.LOGITS, 4);
+        InternalRow v = in.getStruct(InputColumns.LOGITS, 4);
         values = v.getArray(3);
         if (v.getByte(0) == 0) {
           indices = v.getArray(2);
@@ -189,7 +124,7 @@ public final class ArrowBatches implements AutoCloseable {
           n = values.numElements();
         }
       } else {
-        values = in.getArray(EvalSpec.LOGITS);
+        values = in.getArray(InputColumns.LOGITS);
         n = values.numElements();
       }
     }
@@ -210,10 +145,12 @@ public final class ArrowBatches implements AutoCloseable {
   }
 
   /**
-   * Packs a Spark columnar batch's rows. The logits of consecutive rows, consecutive in the
-   * batch's vector as the Parquet reader writes them, are copied into the Arrow buffer together.
+   * Packs a Spark columnar batch's rows: logits from column {@code logitsColumn}, the other
+   * columns from {@code scalars} of each batch row. The logits of consecutive rows, consecutive in
+   * the batch's vector as the Parquet reader writes them, are copied into the Arrow buffer
+   * together.
    */
-  void add(ColumnarBatch batch, int logitsColumn, UnsafeProjection scalars) {
+  public void add(ColumnarBatch batch, int logitsColumn, UnsafeProjection scalars) {
     ColumnVector column = batch.column(logitsColumn);
     if (!(column instanceof WritableColumnVector)) {
       for (int i = 0; i < batch.numRows(); i++) {
@@ -277,21 +214,25 @@ public final class ArrowBatches implements AutoCloseable {
     return nulls;
   }
 
-  /** Makes room for a row of {@code n} elements, evaluating the batch first if it is full. */
+  /** Makes room for a row of {@code n} elements, handing the batch over first if it is full. */
   private void beginRow(int n) {
     if (rows > 0 && (rows == spec.batchRows()
         || (long) (elements + n) * elementBytes > spec.batchBytes())) {
       flush();
     }
-    ensureRowCapacity();
+    if (rows == files.length) {
+      files = Arrays.copyOf(files, 2 * rows);
+      nullElement = Arrays.copyOf(nullElement, 2 * rows);
+      nanElement = Arrays.copyOf(nanElement, 2 * rows);
+    }
   }
 
   /** The row's label, id, file and row index; completes the row. */
   private void addScalars(InternalRow in) {
-    setOrNull(labels, in, EvalSpec.LABEL);
-    setOrNull(ids, in, EvalSpec.ID);
-    rowIndices.setSafe(rows, in.getLong(EvalSpec.ROW_INDEX));
-    UTF8String file = in.getUTF8String(EvalSpec.FILE);
+    setOrNull(labels, in, InputColumns.LABEL);
+    setOrNull(ids, in, InputColumns.ID);
+    rowIndices.setSafe(rows, in.getLong(InputColumns.ROW_INDEX));
+    UTF8String file = in.getUTF8String(InputColumns.FILE);
     if (!file.equals(lastFile)) {
       lastFile = file.clone();
     }
@@ -367,41 +308,28 @@ public final class ArrowBatches implements AutoCloseable {
   }
 
   /**
-   * Notes the null elements of the row's {@code n} values (null: it has none) and returns how
-   * many; a null element reads as NaN, is an incident, and is null in Arrow.
+   * Notes the null elements of the row's {@code n} values (null: it has none); a null element
+   * reads as NaN, is an incident, and is null in Arrow.
    */
-  private int markNulls(ArrayData values, int n) {
+  private void markNulls(ArrayData values, int n) {
     int found = 0;
     if (values != null) {
       for (int i = 0; i < n; i++) {
         if (values.isNullAt(i)) {
           found++;
-          addNullPosition(elements + i);
+          if (nulls == nullPositions.length) {
+            nullPositions = Arrays.copyOf(nullPositions, 2 * nulls);
+          }
+          nullPositions[nulls++] = elements + i;
         }
       }
     }
     nullElement[rows] = found > 0;
     nanElement[rows] = found > 0 && RowEvaluator.hasNaN(values, elementBytes == 4);
-    return found;
   }
 
-  private void addNullPosition(int position) {
-    if (nulls == nullPositions.length) {
-      nullPositions = Arrays.copyOf(nullPositions, 2 * nulls);
-    }
-    nullPositions[nulls++] = position;
-  }
-
-  private void ensureRowCapacity() {
-    if (rows == files.length) {
-      files = Arrays.copyOf(files, 2 * rows);
-      nullElement = Arrays.copyOf(nullElement, 2 * rows);
-      nanElement = Arrays.copyOf(nanElement, 2 * rows);
-    }
-  }
-
-  /** Completes the batch's vectors, evaluates its rows, and empties it. */
-  void flush() {
+  /** Completes the batch's vectors, hands it to the sink, and empties it. */
+  public void flush() {
     if (rows == 0) {
       return;
     }
@@ -423,7 +351,7 @@ public final class ArrowBatches implements AutoCloseable {
     labels.setValueCount(rows);
     ids.setValueCount(rows);
     rowIndices.setValueCount(rows);
-    evaluateBatch();
+    sink.batch(view);
     batches++;
     largestBatchBytes = Math.max(largestBatchBytes, (long) elements * elementBytes);
     logits.reset();
@@ -435,51 +363,66 @@ public final class ArrowBatches implements AutoCloseable {
     nulls = 0;
   }
 
-  /** The kernel over the batch: the flat logits buffer and the list offsets. */
-  private void evaluateBatch() {
-    if (offsets.length < rows + 1) {
-      offsets = new int[Math.max(rows + 1, 2 * offsets.length)];
+  /** The batch as the sink reads it: the writer's own vectors, valid until the sink returns. */
+  private final class View implements LogitsBatch {
+    @Override
+    public int rows() {
+      return rows;
     }
-    Platform.copyMemory(null, logits.getOffsetBufferAddress(), offsets,
-        Platform.INT_ARRAY_OFFSET, 4L * (rows + 1));
-    long dataAddress = ((BaseFixedWidthVector) logits.getDataVector())
-        .getDataBufferAddress();
-    if (elementBytes == 4) {
-      if (floats.length < elements) {
-        floats = new float[Math.max(elements, 2 * floats.length)];
-      }
-      Platform.copyMemory(null, dataAddress, floats, Platform.FLOAT_ARRAY_OFFSET, 4L * elements);
-    } else {
-      if (doubles.length < elements) {
-        doubles = new double[Math.max(elements, 2 * doubles.length)];
-      }
-      Platform.copyMemory(null, dataAddress, doubles, Platform.DOUBLE_ARRAY_OFFSET,
-          8L * elements);
-    }
-    for (int i = 0; i < rows; i++) {
-      evaluateRow(i);
-    }
-  }
 
-  private void evaluateRow(int i) {
-    boolean labelNull = labels.isNull(i);
-    long label = labelNull ? 0 : labels.get(i);
-    rowOffset = offsets[i];
-    rowLength = offsets[i + 1] - rowOffset;
-    int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
-        : labelNull ? RowResult.LABEL_NULL : RowResult.LABEL_PRESENT;
-    result.compute(logits.isNull(i) ? null : batchRow, nullElement[i], nanElement[i], labelState,
-        label, spec.temperature(), spec.naiveDtype());
-    boolean idNull = ids.isNull(i);
-    scoring.row(result, labelNull, label, idNull, idNull ? 0 : ids.get(i), files[i],
-        rowIndices.get(i));
-  }
+    @Override
+    public int elements() {
+      return elements;
+    }
 
-  private void analyzeRow(SoftmaxRow row, double temperature) {
-    if (elementBytes == 4) {
-      row.analyze(floats, rowOffset, rowLength, temperature);
-    } else {
-      row.analyze(doubles, rowOffset, rowLength, temperature);
+    @Override
+    public int elementBytes() {
+      return elementBytes;
+    }
+
+    @Override
+    public ListVector logits() {
+      return logits;
+    }
+
+    @Override
+    public boolean nullElement(int row) {
+      return nullElement[row];
+    }
+
+    @Override
+    public boolean nanElement(int row) {
+      return nanElement[row];
+    }
+
+    @Override
+    public boolean labelNull(int row) {
+      return labels.isNull(row);
+    }
+
+    @Override
+    public long label(int row) {
+      return labels.isNull(row) ? 0 : labels.get(row);
+    }
+
+    @Override
+    public boolean idNull(int row) {
+      return ids.isNull(row);
+    }
+
+    @Override
+    public long id(int row) {
+      return ids.isNull(row) ? 0 : ids.get(row);
+    }
+
+    @Override
+    public UTF8String file(int row) {
+      return files[row];
+    }
+
+    @Override
+    public long rowIndex(int row) {
+      return rowIndices.get(row);
     }
   }
 
@@ -493,8 +436,6 @@ public final class ArrowBatches implements AutoCloseable {
     closeQuietly(labels);
     closeQuietly(ids);
     closeQuietly(rowIndices);
-    // throws if anything is still allocated: a leak fails the task
-    allocator.close();
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -1,0 +1,95 @@
+package org.stablesoftmax.evaluate;
+
+import java.util.Iterator;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.stablesoftmax.arrow.ArrowLogitsWriter;
+import org.stablesoftmax.arrow.ArrowPartition;
+import org.stablesoftmax.arrow.ArrowSoftmaxStage;
+import org.stablesoftmax.arrow.LogitsBatch;
+import org.stablesoftmax.kernel.RowResult;
+import org.stablesoftmax.stats.PartitionStats;
+
+/**
+ * The Arrow engine's work on one partition: the rows packed by an {@link ArrowLogitsWriter}, run
+ * through the {@link ArrowSoftmaxStage}, and each row's result folded into the partition's
+ * {@link PartitionStats} by {@link RowScoring}.
+ */
+final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsumer {
+
+  private final RowScoring scoring;
+  private final BufferAllocator allocator;
+  private final ArrowLogitsWriter writer;
+
+  /** An evaluation whose Arrow vectors come from {@code allocator}, closed with it. */
+  ArrowEvaluation(EvalSpec spec, BufferAllocator allocator) {
+    this.scoring = new RowScoring(spec);
+    this.allocator = allocator;
+    this.writer = new ArrowLogitsWriter(spec.stage(), allocator,
+        new ArrowSoftmaxStage(spec.stage(), this));
+  }
+
+  /**
+   * Evaluates one partition of rows: what the Arrow engine runs in {@code mapPartitions} when its
+   * input is not a {@link ColumnarScan}.
+   */
+  static PartitionStats evaluate(Iterator<InternalRow> input, EvalSpec spec) {
+    return ArrowPartition.run("evaluate", allocator -> {
+      try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
+        return e.run(input);
+      }
+    });
+  }
+
+  /** Evaluates one partition of a {@link ColumnarScan}'s batches. */
+  static PartitionStats evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
+      ColumnarScan scan) {
+    return ArrowPartition.run("evaluate", allocator -> {
+      try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
+        return e.run(input, scan.logitsColumn(), scan.scalarProjection());
+      }
+    });
+  }
+
+  /** Packs and evaluates every row; the partition's state. */
+  PartitionStats run(Iterator<InternalRow> input) {
+    while (input.hasNext()) {
+      writer.add(input.next());
+    }
+    writer.flush();
+    return scoring.stats();
+  }
+
+  /**
+   * Packs and evaluates every row of the batches: logits from column {@code logitsColumn}, the
+   * other columns from {@code scalars} of each batch row.
+   */
+  PartitionStats run(Iterator<ColumnarBatch> input, int logitsColumn,
+      UnsafeProjection scalars) {
+    while (input.hasNext()) {
+      writer.add(input.next(), logitsColumn, scalars);
+    }
+    writer.flush();
+    return scoring.stats();
+  }
+
+  @Override
+  public void row(LogitsBatch batch, int row, RowResult result) {
+    scoring.row(result, batch.labelNull(row), batch.label(row), batch.idNull(row),
+        batch.id(row), batch.file(row), batch.rowIndex(row));
+  }
+
+  /** The packing's batches so far (for tests). */
+  ArrowLogitsWriter writer() {
+    return writer;
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    // throws if anything is still allocated: a leak fails the task
+    allocator.close();
+  }
+}

@@ -109,37 +109,18 @@ public final class ArrowLogitsWriter implements AutoCloseable {
 
   /** Packs a row, handing a full batch to the sink first. */
   public void add(InternalRow in) {
-    ArrayData values = null;
-    ArrayData indices = null;
-    int n = 0;
-    if (!in.isNullAt(InputColumns.LOGITS)) {
-      if (spec.logits() == LogitsKind.VECTOR) {
-        // MLlib's VectorUDT: struct<type: byte (0 sparse, 1 dense), size, indices, values>
-        InternalRow v = in.getStruct(InputColumns.LOGITS, 4);
-        values = v.getArray(3);
-        if (v.getByte(0) == 0) {
-          indices = v.getArray(2);
-          n = v.getInt(1);
-        } else {
-          n = values.numElements();
-        }
-      } else {
-        values = in.getArray(InputColumns.LOGITS);
-        n = values.numElements();
-      }
-    }
-    add(values, indices, n, in);
+    add(in.isNullAt(InputColumns.LOGITS) ? null : in.getArray(InputColumns.LOGITS), in);
   }
 
-  /** Packs a row's logits (null, dense, or sparse with indices) and its other columns. */
-  private void add(ArrayData values, ArrayData indices, int n, InternalRow in) {
-    beginRow(n);
+  /** Packs a row's logits (null: null logits) and the other columns of {@code in}. */
+  private void add(ArrayData values, InternalRow in) {
+    beginRow(values == null ? 0 : values.numElements());
     if (values == null) {
       logits.setNull(rows);
     } else {
       logits.startNewValue(rows);
-      appendElements(values, indices, n);
-      logits.endValue(rows, n);
+      appendElements(values);
+      logits.endValue(rows, values.numElements());
     }
     addScalars(in);
   }
@@ -154,9 +135,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     ColumnVector column = batch.column(logitsColumn);
     if (!(column instanceof WritableColumnVector)) {
       for (int i = 0; i < batch.numRows(); i++) {
-        boolean isNull = column.isNullAt(i);
-        ArrayData values = isNull ? null : column.getArray(i);
-        add(values, null, isNull ? 0 : values.numElements(), scalars.apply(batch.getRow(i)));
+        add(column.isNullAt(i) ? null : column.getArray(i), scalars.apply(batch.getRow(i)));
       }
       return;
     }
@@ -277,19 +256,11 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     pendingCount = 0;
   }
 
-  private void appendElements(ArrayData values, ArrayData indices, int n) {
+  private void appendElements(ArrayData values) {
+    int n = values.numElements();
     long at = reserve(elements + n) + (long) elements * elementBytes;
     boolean anyNull = false;
-    if (indices != null) {
-      // sparse: zeros, then the given values
-      Platform.setMemory(at, (byte) 0, (long) n * elementBytes);
-      for (int j = 0; j < indices.numElements(); j++) {
-        int i = indices.getInt(j);
-        if (i >= 0 && i < n) {
-          Platform.putDouble(null, at + 8L * i, values.getDouble(j));
-        }
-      }
-    } else if (values instanceof UnsafeArrayData) {
+    if (values instanceof UnsafeArrayData) {
       anyNull = UnsafeArrays.copy((UnsafeArrayData) values, null, at, elementBytes);
     } else {
       // a null element is written at flush

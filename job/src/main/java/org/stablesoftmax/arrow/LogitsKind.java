@@ -4,10 +4,8 @@ package org.stablesoftmax.arrow;
 public enum LogitsKind {
   /** {@code array<float>} */
   FLOAT(4),
-  /** {@code array<double>} */
-  DOUBLE(8),
-  /** an MLlib {@code Vector} (dense or sparse), read as double */
-  VECTOR(8);
+  /** {@code array<double>} (MLlib vectors are read as such) */
+  DOUBLE(8);
 
   private final int bytes;
 

@@ -16,7 +16,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.stablesoftmax.arrow.InputColumns;
-import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.udf.RowEvaluator;
@@ -48,9 +47,6 @@ public enum Engine {
     @Override
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
       Column logits = col(input.columns()[InputColumns.LOGITS]);
-      if (spec.logits() == LogitsKind.VECTOR) {
-        logits = org.apache.spark.ml.functions.vector_to_array(logits, "float64");
-      }
       Dataset<Row> scored = input.select(
           StableSoftmaxFunctions.softmaxRowResult(logits, col(input.columns()[InputColumns.LABEL]),
               lit(spec.temperature()), spec.naiveDtype().label()),

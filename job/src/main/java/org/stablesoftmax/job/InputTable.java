@@ -131,6 +131,13 @@ final class InputTable {
     StructType schema = df.schema();
     StructField logits = field(schema, logitsCol, "logits", name, "--logits-col");
     LogitsKind kind = logitsKind(logits, name);
+    Column logitsColumn = col(quote(logitsCol));
+    if (isVector(logits.dataType())) {
+      // one decoder of MLlib vectors, Spark's own (dense and sparse to array<double>); it takes
+      // no null, so a null vector stays null without it
+      logitsColumn = when(logitsColumn.isNull(), lit(null).cast(DOUBLES))
+          .otherwise(org.apache.spark.ml.functions.vector_to_array(logitsColumn, "float64"));
+    }
     Column label = lit(null).cast(DataTypes.LongType);
     if (labelCol != null) {
       StructField f = schema.getFieldIndex(labelCol).isDefined()
@@ -150,7 +157,7 @@ final class InputTable {
       }
       id = col(quote(idCol)).cast(DataTypes.LongType);
     }
-    Dataset<Row> rows = df.select(col(quote(logitsCol)).as("logits"), label.as("label"),
+    Dataset<Row> rows = df.select(logitsColumn.as("logits"), label.as("label"),
         id.as("id"), col("_metadata.file_path").as("file"),
         col("_metadata.row_index").as("row_index"));
     return new InputTable(rows, schema, kind);
@@ -177,11 +184,18 @@ final class InputTable {
         return LogitsKind.DOUBLE;
       }
     }
-    if (t instanceof UserDefinedType && Arrays.asList("org.apache.spark.ml.linalg.VectorUDT",
-        "org.apache.spark.mllib.linalg.VectorUDT").contains(t.getClass().getName())) {
-      return LogitsKind.VECTOR;
+    if (isVector(t)) {
+      return LogitsKind.DOUBLE;
     }
     throw wrongType("logits", f, input, "array<float>, array<double> or an MLlib Vector");
+  }
+
+  private static final DataType DOUBLES = DataTypes.createArrayType(DataTypes.DoubleType);
+
+  /** Whether a column holds MLlib vectors (ml or the older mllib). */
+  private static boolean isVector(DataType t) {
+    return t instanceof UserDefinedType && Arrays.asList("org.apache.spark.ml.linalg.VectorUDT",
+        "org.apache.spark.mllib.linalg.VectorUDT").contains(t.getClass().getName());
   }
 
   private static Column labelColumn(StructField f, String input) {

@@ -6,26 +6,23 @@ import static org.assertj.core.api.Assertions.within;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 
-import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
-import java.io.File;
-import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.testing.SparkTestBase;
 
 /**
  * The SQL functions against the kernel called directly, bit for bit: on float and double arrays,
@@ -33,13 +30,13 @@ import org.stablesoftmax.kernel.StableSoftmax;
  * in-memory rows, with generated code and interpreted; nulls, empty arrays, NaN, infinities,
  * temperatures; the DataFrame API; argument errors at analysis.
  */
-public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
+class SqlFunctionsTest extends SparkTestBase {
 
-  @ClassRule
-  public static final TemporaryFolder TMP = new TemporaryFolder();
+  @TempDir
+  static Path tmp;
 
   private static final List<SqlCase> CASES = SqlCase.all();
-  private static File parquet;
+  private static Path parquet;
 
   private static final String FUNCTIONS = "softmax(%1$s, t) AS sm, log_softmax(%1$s, t) AS lsm,"
       + " logsumexp(%1$s, t) AS lse, cross_entropy(%1$s, label, t) AS ce,"
@@ -47,18 +44,11 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
       + " argmax(%1$s) AS am, top_k(%1$s, 3) AS tk, softmax_incidents(%1$s, label) AS inc,"
       + " softmax_incidents(%1$s, label, 'float16') AS inc16, max_probability(%1$s, t) AS mp";
 
-  @Override
-  public boolean enableHiveSupport() {
-    return false;
-  }
-
-  @Before
-  public void registerAndWriteCases() throws IOException {
+  @BeforeAll
+  void registerAndWriteCases() {
     StableSoftmaxFunctions.register(spark());
-    if (parquet == null) {
-      parquet = new File(TMP.getRoot(), "cases.parquet");
-      cases().repartition(3).write().parquet(parquet.getPath());
-    }
+    parquet = tmp.resolve("cases.parquet");
+    cases().repartition(3).write().parquet(parquet.toString());
   }
 
   private Dataset<Row> cases() {
@@ -72,32 +62,32 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   // ------------------------------------------------------------------ equality with the kernel
 
   @Test
-  public void everyFunctionEqualsTheKernelThroughTheVectorizedParquetReaderWithCodegen() {
+  void everyFunctionEqualsTheKernelThroughTheVectorizedParquetReaderWithCodegen() {
     checkAll(true, true, false);
   }
 
   @Test
-  public void everyFunctionEqualsTheKernelThroughTheVectorizedParquetReaderInterpreted() {
+  void everyFunctionEqualsTheKernelThroughTheVectorizedParquetReaderInterpreted() {
     checkAll(true, false, false);
   }
 
   @Test
-  public void everyFunctionEqualsTheKernelThroughTheParquetRowReaderWithCodegen() {
+  void everyFunctionEqualsTheKernelThroughTheParquetRowReaderWithCodegen() {
     checkAll(false, true, false);
   }
 
   @Test
-  public void everyFunctionEqualsTheKernelThroughTheParquetRowReaderInterpreted() {
+  void everyFunctionEqualsTheKernelThroughTheParquetRowReaderInterpreted() {
     checkAll(false, false, false);
   }
 
   @Test
-  public void everyFunctionEqualsTheKernelOnInMemoryRowsWithCodegen() {
+  void everyFunctionEqualsTheKernelOnInMemoryRowsWithCodegen() {
     checkAll(false, true, true);
   }
 
   @Test
-  public void everyFunctionEqualsTheKernelOnInMemoryRowsInterpreted() {
+  void everyFunctionEqualsTheKernelOnInMemoryRowsInterpreted() {
     checkAll(false, false, true);
   }
 
@@ -109,8 +99,8 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
     // GenericArrayData of the local relation; with codegen, that rule is off
     conf.put("spark.sql.optimizer.excludedRules", codegen
         ? "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation" : "");
-    withConf(conf, () -> {
-      Dataset<Row> input = inMemory ? cases() : spark().read().parquet(parquet.getPath());
+    withSqlConf(conf, () -> {
+      Dataset<Row> input = inMemory ? cases() : spark().read().parquet(parquet.toString());
       input.createOrReplaceTempView("cases");
       for (boolean isFloat : new boolean[] {false, true}) {
         Dataset<Row> result = spark().sql(
@@ -158,7 +148,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   // ------------------------------------------------------------------ semantics spelled out
 
   @Test
-  public void theSeedExamplesAreStableWhereTheNaiveFormulaBreaks() {
+  void theSeedExamplesAreStableWhereTheNaiveFormulaBreaks() {
     Row r = spark().sql("SELECT"
         + " softmax(array(1000D, 1001D, 1002D)),"
         + " softmax_incidents(array(1000D, 1001D, 1002D), 0),"
@@ -180,7 +170,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   @Test
-  public void aLoneUnmaskedClassIsNotSaturatedButTwoClassesCanBe() {
+  void aLoneUnmaskedClassIsNotSaturatedButTwoClassesCanBe() {
     // float32 keeps 24 bits: 1 / (1 + e^-20) rounds to 1, 1 / (1 + e^-10) does not
     Row r = spark().sql("SELECT softmax_incidents(array(5D), 0),"
         + " softmax_incidents(array(1000F), 0),"
@@ -199,7 +189,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   @Test
-  public void nullsEmptyArraysAndNonFiniteRowsFollowTheDesignTable() {
+  void nullsEmptyArraysAndNonFiniteRowsFollowTheDesignTable() {
     Row r = spark().sql("SELECT"
         + " softmax(CAST(NULL AS ARRAY<DOUBLE>)), logsumexp(CAST(NULL AS ARRAY<FLOAT>)),"
         + " softmax(CAST(array() AS ARRAY<DOUBLE>)), logsumexp(CAST(array() AS ARRAY<DOUBLE>)),"
@@ -230,7 +220,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   @Test
-  public void arrayElementTypesFollowTheInputAndOtherNumbersAreRead() {
+  void arrayElementTypesFollowTheInputAndOtherNumbersAreRead() {
     Dataset<Row> df = spark().sql("SELECT softmax(array(1F, 2F)) AS f, softmax(array(1D, 2D)) AS d,"
         + " softmax(array(1, 2)) AS i, softmax(array(1.0, 2.0)) AS dec,"
         + " cross_entropy(array(1, 2), CAST(1 AS TINYINT)) AS ce, softmax(array(1, 2), 2) AS t");
@@ -247,13 +237,13 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   @Test
-  public void theLiteralEmptyArrayIsAnEmptyArrayOfDoubles() {
+  void theLiteralEmptyArrayIsAnEmptyArrayOfDoubles() {
     String[] calls = {"softmax(%1$s)", "log_softmax(%1$s)", "logsumexp(%1$s)",
         "cross_entropy(%1$s, 0)", "soft_cross_entropy(%1$s, %1$s)", "softmax_entropy(%1$s)",
         "max_probability(%1$s)", "argmax(%1$s)", "top_k(%1$s, 2)", "softmax_incidents(%1$s, 0)",
         "softmax(%1$s, 2.0)", "soft_cross_entropy(array(1D), %1$s)"};
     for (boolean codegen : new boolean[] {true, false}) {
-      withConf(codegenConf(codegen), () -> {
+      withSqlConf(codegenConf(codegen), () -> {
         Dataset<Row> literal = select(calls, "array()");
         Dataset<Row> typed = select(calls, "CAST(array() AS ARRAY<DOUBLE>)");
         String what = (codegen ? "codegen: " : "interpreted: ");
@@ -263,6 +253,10 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
           assertThat(literal.schema().apply(i).dataType()).as(what + calls[i])
               .isEqualTo(typed.schema().apply(i).dataType());
         }
+        // the same types, nullability and bits, column by column (the names spell the argument)
+        String[] names = new String[calls.length];
+        Arrays.setAll(names, i -> "c" + i);
+        assertDataFrameBitsEqual(typed.toDF(names), literal.toDF(names));
         Row r = literal.first();
         assertThat(Bits.of(r)).as(what + "array() against an empty array<double>")
             .isEqualTo(Bits.of(typed.first()));
@@ -294,7 +288,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   }
 
   @Test
-  public void everyNumericElementTypeIsReadAsDoubleAndTheErrorListsExactlyThose() {
+  void everyNumericElementTypeIsReadAsDoubleAndTheErrorListsExactlyThose() {
     double[] x = {1, 3};
     long lse = Double.doubleToLongBits(StableSoftmax.logSumExp(x));
     long ce = Double.doubleToLongBits(StableSoftmax.crossEntropy(x, 0));
@@ -330,34 +324,36 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   // ------------------------------------------------------------------ the DataFrame API
 
   @Test
-  public void theDataFrameApiGivesTheSameBitsAsSql() {
-    Dataset<Row> input = spark().read().parquet(parquet.getPath());
+  void theDataFrameApiGivesTheSameBitsAsSql() {
+    Dataset<Row> input = spark().read().parquet(parquet.toString());
     input.createOrReplaceTempView("cases");
-    List<Row> sql = spark().sql("SELECT id, cross_entropy(xf, label, t), softmax(xd),"
-        + " softmax_incidents(xd, label, 'bfloat16'), top_k(xf, 2) FROM cases ORDER BY id")
-        .collectAsList();
-    Function<Dataset<Row>, List<Row>> sorted = d -> d.orderBy("id").collectAsList();
-    List<Row> called = sorted.apply(input.select(col("id"),
+    Dataset<Row> sql = spark().sql("SELECT id, cross_entropy(xf, label, t), softmax(xd),"
+        + " softmax_incidents(xd, label, 'bfloat16'), top_k(xf, 2) FROM cases ORDER BY id");
+    Dataset<Row> called = input.select(col("id"),
         call_function("cross_entropy", col("xf"), col("label"), col("t")),
         call_function("softmax", col("xd")),
         call_function("softmax_incidents", col("xd"), col("label"),
             org.apache.spark.sql.functions.lit("bfloat16")),
-        call_function("top_k", col("xf"), org.apache.spark.sql.functions.lit(2))));
-    List<Row> typed = sorted.apply(input.select(col("id"),
+        call_function("top_k", col("xf"), org.apache.spark.sql.functions.lit(2))).orderBy("id");
+    Dataset<Row> typed = input.select(col("id"),
         StableSoftmaxFunctions.crossEntropy(col("xf"), col("label"), col("t")),
         StableSoftmaxFunctions.softmax(col("xd")),
         StableSoftmaxFunctions.softmaxIncidents(col("xd"), col("label"), "bfloat16"),
-        StableSoftmaxFunctions.topK(col("xf"), 2)));
-    for (List<Row> other : List.of(called, typed)) {
-      assertThat(other).hasSameSizeAs(sql);
-      for (int i = 0; i < sql.size(); i++) {
-        assertThat(Bits.of(other.get(i))).as("row " + i).isEqualTo(Bits.of(sql.get(i)));
+        StableSoftmaxFunctions.topK(col("xf"), 2)).orderBy("id");
+    List<Row> sqlRows = sql.collectAsList();
+    for (Dataset<Row> other : List.of(called, typed)) {
+      // the same schema (names, types, nullability) and the same rows, bit for bit
+      assertDataFrameBitsEqual(sql, other);
+      List<Row> otherRows = other.collectAsList();
+      assertThat(otherRows).hasSameSizeAs(sqlRows);
+      for (int i = 0; i < sqlRows.size(); i++) {
+        assertThat(Bits.of(otherRows.get(i))).as("row " + i).isEqualTo(Bits.of(sqlRows.get(i)));
       }
     }
   }
 
   @Test
-  public void staticColumnsNeedNoRegistration() {
+  void staticColumnsNeedNoRegistration() {
     SparkSession fresh = spark().newSession();
     Column p = StableSoftmaxFunctions.softmax(
         org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.lit(0.0),
@@ -374,7 +370,7 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
   // ------------------------------------------------------------------ argument errors
 
   @Test
-  public void wrongArgumentTypesFailAtAnalysisNamingTheFunctionAndTheType() {
+  void wrongArgumentTypesFailAtAnalysisNamingTheFunctionAndTheType() {
     Map<String, String[]> bad = new LinkedHashMap<>();
     bad.put("SELECT softmax('abc')", new String[] {"softmax(abc)", "\"STRING\""});
     bad.put("SELECT log_softmax(array('a', 'b'))",
@@ -405,27 +401,6 @@ public class SqlFunctionsTest extends JavaDataFrameSuiteBase {
       assertThatThrownBy(() -> spark().sql(e.getKey())).as(e.getKey())
           .isInstanceOf(AnalysisException.class)
           .hasMessageContaining(e.getValue()[0]).hasMessageContaining(e.getValue()[1]);
-    }
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  private void withConf(Map<String, String> conf, Runnable body) {
-    Map<String, String> saved = new HashMap<>();
-    for (String key : conf.keySet()) {
-      saved.put(key, spark().conf().contains(key) ? spark().conf().get(key) : null);
-      spark().conf().set(key, conf.get(key));
-    }
-    try {
-      body.run();
-    } finally {
-      saved.forEach((k, v) -> {
-        if (v == null) {
-          spark().conf().unset(k);
-        } else {
-          spark().conf().set(k, v);
-        }
-      });
     }
   }
 }

@@ -4,45 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.util.List;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.testing.SparkTestBase;
 
 /**
  * A session built with nothing but {@code spark.sql.extensions} has every function, with no
  * call to {@code register}: what {@code --conf} gives spark-sql, spark-shell and PySpark.
  */
-class ExtensionsTest {
+class ExtensionsTest extends SparkTestBase {
 
-  private static SparkSession spark;
-
-  @BeforeAll
-  static void start() {
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("extensions-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.extensions", StableSoftmaxExtensions.class.getName())
-        .getOrCreate();
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
+  @Override
+  public SparkConf conf() {
+    return super.conf().set("spark.sql.extensions", StableSoftmaxExtensions.class.getName());
   }
 
   @Test
   void sqlFindsEveryFunctionThroughTheExtension() {
     for (SoftmaxFunction function : SoftmaxFunction.values()) {
-      assertThat(spark.catalog().functionExists(function.sqlName()))
+      assertThat(spark().catalog().functionExists(function.sqlName()))
           .as(function.sqlName()).isTrue();
     }
-    List<Row> rows = spark.sql("SELECT id, cross_entropy(logits, label) AS loss,"
+    List<Row> rows = spark().sql("SELECT id, cross_entropy(logits, label) AS loss,"
         + " softmax(logits) AS p, softmax_incidents(logits, label) AS incidents FROM VALUES"
         + " (0, array(1000F, 1001F, 1002F), 0), (1, array(1F, 2F, 3F), 2) AS t(id, logits, label)"
         + " ORDER BY id").collectAsList();
@@ -64,14 +49,14 @@ class ExtensionsTest {
     List<ReadmeQueries> examples = ReadmeQueries.read();
     assertThat(examples).as("sql examples in the README").hasSizeGreaterThanOrEqualTo(2);
     for (ReadmeQueries e : examples) {
-      assertThat(spark.sql(e.sql()).showString(20, 0, false).strip()).as(e.sql())
+      assertThat(spark().sql(e.sql()).showString(20, 0, false).strip()).as(e.sql())
           .isEqualTo(e.shown());
     }
   }
 
   @Test
   void describeFunctionShowsTheUsage() {
-    List<String> lines = spark.sql("DESCRIBE FUNCTION cross_entropy").as(
+    List<String> lines = spark().sql("DESCRIBE FUNCTION cross_entropy").as(
         org.apache.spark.sql.Encoders.STRING()).collectAsList();
     assertThat(lines).anySatisfy(line -> assertThat(line)
         .contains("cross_entropy(logits, label [, temperature])"));

@@ -20,17 +20,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.spark.SparkConf;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.ArrowUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,9 +40,10 @@ import org.stablesoftmax.evaluate.ColumnarScan;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
 import org.stablesoftmax.stats.ExactSum;
+import org.stablesoftmax.testing.SparkTestBase;
 
 /** {@code stablesoftmax evaluate}, in process, in local mode, on generated data. */
-class EvaluateCommandTest {
+class EvaluateCommandTest extends SparkTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String[] GENERATE = {"--rows", "3000", "--classes", "40", "--seed", "11",
@@ -51,27 +51,20 @@ class EvaluateCommandTest {
 
   @TempDir
   static Path data;
-  private static SparkSession spark;
+
+  @Override
+  public SparkConf conf() {
+    // one input partition per file: --files K gives K partitions
+    return super.conf().set("spark.sql.files.openCostInBytes", Long.toString(1L << 30));
+  }
 
   @BeforeAll
-  static void start() {
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
-    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        // one input partition per file: --files K gives K partitions
-        .config("spark.sql.files.openCostInBytes", Long.toString(1L << 30))
-        .getOrCreate();
+  static void generate() {
     for (int files : new int[] {1, 3, 17}) {
       assertThat(Main.run(concat(new String[] {"generate", "--output",
           data.resolve("files" + files).toString(), "--files", Integer.toString(files)},
           GENERATE))).isZero();
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   @AfterEach
@@ -124,7 +117,7 @@ class EvaluateCommandTest {
     long finite = 0;
     long correct = 0;
     long top5 = 0;
-    for (Row r : spark.read().parquet(data.resolve("files3").toString()).collectAsList()) {
+    for (Row r : spark().read().parquet(data.resolve("files3").toString()).collectAsList()) {
       if (r.isNullAt(1) || r.isNullAt(2)) {
         continue;
       }
@@ -276,7 +269,7 @@ class EvaluateCommandTest {
     }
     long withAny = 0;
     long naiveFailures = 0;
-    for (Row r : spark.read().parquet(data.resolve("files3").toString()).collectAsList()) {
+    for (Row r : spark().read().parquet(data.resolve("files3").toString()).collectAsList()) {
       Set<IncidentKind> kinds = naiveLoop(r.isNullAt(2) ? null : r.getList(2),
           r.isNullAt(1) ? null : r.getInt(1), dtype.equals("float32"));
       kinds.forEach(k -> expected.get(k).add(r.getLong(0)));
@@ -320,14 +313,14 @@ class EvaluateCommandTest {
     // the row it names is one of the extreme rows: its id is listed with --id-col
     String file = example.substring(0, example.indexOf('#'));
     long index = Long.parseLong(example.substring(example.indexOf('#') + 1));
-    long id = spark.read().parquet(data.resolve("files3").resolve(file).toString())
+    long id = spark().read().parquet(data.resolve("files3").resolve(file).toString())
         .collectAsList().get((int) index).getLong(0);
     JsonNode byId = evaluate(data.resolve("files3"), out.resolve("i"), "--id-col", "id");
     List<Long> ids = new ArrayList<>();
     byId.at("/incidents/examples/NAIVE_OVERFLOW").forEach(n -> ids.add(n.asLong()));
     assertThat(byId.at("/incidents/counts/NAIVE_OVERFLOW").asLong())
         .isEqualTo(arrow.at("/incidents/counts/NAIVE_OVERFLOW").asLong());
-    assertThat(spark.read().parquet(data.resolve("files3").toString())
+    assertThat(spark().read().parquet(data.resolve("files3").toString())
         .filter("id = " + id).count()).isEqualTo(1);
   }
 
@@ -390,9 +383,9 @@ class EvaluateCommandTest {
       a.add(RowFactory.create(id, id % 13 == 0 ? -1 : label, x));
       d.add(RowFactory.create(id, dl, x));
     }
-    spark.createDataFrame(v, vectors).repartition(3).write().parquet(tmp.resolve("v").toString());
-    spark.createDataFrame(a, arrays).repartition(2).write().parquet(tmp.resolve("a").toString());
-    spark.createDataFrame(d, doubles).repartition(2).write().parquet(tmp.resolve("d").toString());
+    spark().createDataFrame(v, vectors).repartition(3).write().parquet(tmp.resolve("v").toString());
+    spark().createDataFrame(a, arrays).repartition(2).write().parquet(tmp.resolve("a").toString());
+    spark().createDataFrame(d, doubles).repartition(2).write().parquet(tmp.resolve("d").toString());
     // the Arrow engine reads arrays from the Parquet reader's batches, vectors from rows
     assertThat(columnar(tmp.resolve("a"), "logits")).isTrue();
     assertThat(columnar(tmp.resolve("d"), "logits")).isTrue();
@@ -414,9 +407,9 @@ class EvaluateCommandTest {
   }
 
   /** Whether the Arrow engine reads the input's logits from the Parquet reader's batches. */
-  private static boolean columnar(Path input, String logits) {
-    InputFiles files = InputFiles.check(spark, input.toString(), logits);
-    return ColumnarScan.of(InputTable.read(spark, files, logits, "label", "id").get(0).rows)
+  private boolean columnar(Path input, String logits) {
+    InputFiles files = InputFiles.check(spark(), input.toString(), logits);
+    return ColumnarScan.of(InputTable.read(spark(), files, logits, "label", "id").get(0).rows)
         != null;
   }
 
@@ -478,7 +471,7 @@ class EvaluateCommandTest {
   @Test
   void missingAndWronglyTypedColumnsAreNamed(@TempDir Path tmp) throws IOException {
     String in = data.resolve("files1").toString();
-    spark.sql("SELECT 1L AS id, 0 AS label, 'x' AS s, array('a', 'b') AS sa")
+    spark().sql("SELECT 1L AS id, 0 AS label, 'x' AS s, array('a', 'b') AS sa")
         .write().parquet(tmp.resolve("strings").toString());
     String strings = tmp.resolve("strings").toString();
     String[][] cases = {
@@ -533,20 +526,16 @@ class EvaluateCommandTest {
     assertThat(out).doesNotExist();
     // with more files than Spark lists on the driver, the footers are read on the cluster
     String threshold = "spark.sql.sources.parallelPartitionDiscovery.threshold";
-    spark.conf().set(threshold, "2");
-    try {
-      assertBadInput(run("evaluate", "--input", copy.toString(), "--output", out.toString()),
-          bad.getFileName().toString(), "--ignore-corrupt-files");
-    } finally {
-      spark.conf().unset(threshold);
-    }
+    withSqlConf(threshold, "2", () -> assertBadInput(run("evaluate", "--input",
+        copy.toString(), "--output", out.toString()), bad.getFileName().toString(),
+        "--ignore-corrupt-files"));
     assertThat(out).doesNotExist();
 
     JsonNode s = evaluate(copy, out, "--ignore-corrupt-files");
     assertThat(s.at("/input/corrupt_files_skipped")).hasSize(1);
     assertThat(s.at("/input/corrupt_files_skipped/0").asText()).endsWith(
         bad.getFileName().toString());
-    long good = spark.read().parquet(parts.get(0).toString(), parts.get(2).toString()).count();
+    long good = spark().read().parquet(parts.get(0).toString(), parts.get(2).toString()).count();
     assertThat(s.at("/rows/total").asLong()).isEqualTo(good).isLessThan(3000);
   }
 

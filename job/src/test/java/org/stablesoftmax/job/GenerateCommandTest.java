@@ -7,33 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stablesoftmax.testing.SparkTestBase;
 
 /** {@code stablesoftmax generate}, in process, in local mode. */
-class GenerateCommandTest {
+class GenerateCommandTest extends SparkTestBase {
 
-  private static SparkSession spark;
-
-  @BeforeAll
-  static void start() {
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
-    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .getOrCreate();
+  private Dataset<Row> sorted(Path dir) {
+    return spark().read().parquet(dir.toString()).orderBy("id");
   }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
-
-  private static List<Row> rows(Path dir) {
-    return spark.read().parquet(dir.toString()).orderBy("id").collectAsList();
+  private List<Row> rows(Path dir) {
+    return sorted(dir).collectAsList();
   }
 
   @Test
@@ -50,8 +38,10 @@ class GenerateCommandTest {
     // as text: rows holding NaN are not equal() to themselves
     assertThat(a).hasSize(600);
     assertThat(a.toString()).isEqualTo(rows(three).toString());
-    assertThat(spark.read().parquet(three.toString()).inputFiles()).hasSize(3);
-    assertThat(spark.read().parquet(one.toString()).schema().simpleString())
+    // and as DataFrames: the same schema, the same rows bit for bit
+    assertDataFrameBitsEqual(sorted(one), sorted(three));
+    assertThat(spark().read().parquet(three.toString()).inputFiles()).hasSize(3);
+    assertThat(spark().read().parquet(one.toString()).schema().simpleString())
         .isEqualTo("struct<id:bigint,label:int,logits:array<float>>");
     // bad rows are there: null logits, null labels, empty arrays, null elements
     assertThat(a).anyMatch(r -> r.isNullAt(2));
@@ -68,7 +58,7 @@ class GenerateCommandTest {
     Path out = tmp.resolve("d");
     assertThat(Main.run("generate", "--output", out.toString(), "--rows", "10", "--classes",
         "3", "--dtype", "double")).isZero();
-    assertThat(spark.read().parquet(out.toString()).schema().apply("logits").dataType()
+    assertThat(spark().read().parquet(out.toString()).schema().apply("logits").dataType()
         .simpleString()).isEqualTo("array<double>");
   }
 

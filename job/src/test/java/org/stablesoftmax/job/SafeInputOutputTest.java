@@ -27,18 +27,17 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stablesoftmax.testing.SparkTestBase;
 
 /**
  * No input is ever destroyed, no row is silently dropped: outputs that overlap inputs, inputs in
  * subdirectories, files of mixed types, corrupt pages, and outputs that cannot be written.
  */
-class SafeInputOutputTest {
+class SafeInputOutputTest extends SparkTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,16 +45,11 @@ class SafeInputOutputTest {
   static Path data;
   /** Generated: 3 files of 300 rows of 16 float logits. */
   private static Path base;
-  private static SparkSession spark;
   private static final AtomicInteger JOBS = new AtomicInteger();
 
   @BeforeAll
-  static void start() {
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
-    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false").getOrCreate();
-    spark.sparkContext().addSparkListener(new SparkListener() {
+  void countJobsAndGenerate() {
+    spark().sparkContext().addSparkListener(new SparkListener() {
       @Override
       public void onJobStart(SparkListenerJobStart jobStart) {
         JOBS.incrementAndGet();
@@ -65,11 +59,6 @@ class SafeInputOutputTest {
     assertThat(Main.run("generate", "--output", base.toString(), "--rows", "900", "--classes",
         "16", "--files", "3", "--seed", "5", "--extreme-fraction", "0.1", "--bad-fraction",
         "0.05")).isZero();
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -120,8 +109,8 @@ class SafeInputOutputTest {
     return InProcess.results(summary, "ignore_corrupt_files");
   }
 
-  private static long rows(Path... files) {
-    return spark.read().parquet(Stream.of(files).map(Path::toString).toArray(String[]::new))
+  private long rows(Path... files) {
+    return spark().read().parquet(Stream.of(files).map(Path::toString).toArray(String[]::new))
         .count();
   }
 
@@ -255,7 +244,7 @@ class SafeInputOutputTest {
     Files.copy(parts.get(0), mixed.resolve(parts.get(0).getFileName()));
     Files.copy(parts.get(2), mixed.resolve(parts.get(2).getFileName()));
     // double logits and a bigint label: read apart from the float and int files
-    spark.read().parquet(parts.get(1).toString())
+    spark().read().parquet(parts.get(1).toString())
         .withColumn("logits", col("logits").cast("array<double>"))
         .withColumn("label", col("label").cast(DataTypes.LongType)).coalesce(1)
         .write().parquet(tmp.resolve("double").toString());
@@ -283,7 +272,7 @@ class SafeInputOutputTest {
     List<Path> parts = parquetFiles(base);
     Path in = Files.createDirectories(tmp.resolve("in"));
     Files.copy(parts.get(0), in.resolve("a.parquet"));
-    spark.read().parquet(parts.get(1).toString())
+    spark().read().parquet(parts.get(1).toString())
         .withColumn("label", col("label").cast(DataTypes.StringType)).coalesce(1)
         .write().parquet(tmp.resolve("strings").toString());
     Files.copy(parquetFiles(tmp.resolve("strings")).get(0), in.resolve("b.parquet"));
@@ -352,16 +341,13 @@ class SafeInputOutputTest {
     Path in = copyOfBase(tmp.resolve("in"));
     flipALogitsByte(parquetFiles(in).get(2));
     Path out = tmp.resolve("out");
-    spark.conf().set(EvaluateCommand.SPARK_IGNORES_CORRUPT_FILES, "true");
-    try {
+    withSqlConf(EvaluateCommand.SPARK_IGNORES_CORRUPT_FILES, "true", () -> {
       InProcess.Run r = run("evaluate", "--input", in.toString(), "--output", out.toString());
       assertThat(r.code()).as(r.err()).isEqualTo(1);
       assertThat(r.err()).contains("the footers of the 3 files read promise 900",
           "nothing was written", "--ignore-corrupt-files");
       assertThat(r.err().strip().lines()).hasSize(1);
-    } finally {
-      spark.conf().unset(EvaluateCommand.SPARK_IGNORES_CORRUPT_FILES);
-    }
+    });
     assertThat(out).doesNotExist();
   }
 

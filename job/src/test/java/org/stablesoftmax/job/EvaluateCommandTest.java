@@ -379,9 +379,11 @@ class EvaluateCommandTest extends SparkTestBase {
       Vector vec = id % 2 == 0 ? Vectors.dense(x) : Vectors.dense(x).toSparse();
       int label = (int) (id % 7); // 6 is out of range
       double dl = id % 13 == 0 ? label + 0.5 : label; // not a class
-      v.add(RowFactory.create(id, dl, vec));
-      a.add(RowFactory.create(id, id % 13 == 0 ? -1 : label, x));
-      d.add(RowFactory.create(id, dl, x));
+      // some null logits, a null vector among them
+      boolean none = id % 50 == 7;
+      v.add(RowFactory.create(id, dl, none ? null : vec));
+      a.add(RowFactory.create(id, id % 13 == 0 ? -1 : label, none ? null : x));
+      d.add(RowFactory.create(id, dl, none ? null : x));
     }
     spark().createDataFrame(v, vectors).repartition(3).write().parquet(tmp.resolve("v").toString());
     spark().createDataFrame(a, arrays).repartition(2).write().parquet(tmp.resolve("a").toString());
@@ -401,6 +403,7 @@ class EvaluateCommandTest extends SparkTestBase {
       opts.put("logits_col", "logits");
       assertThat(results(s)).as(engine).isEqualTo(results(reference));
     }
+    assertThat(reference.at("/rows/skipped_by_reason/null_logits").asLong()).isEqualTo(4);
     assertThat(reference.at("/rows/skipped_by_reason/label_out_of_range").asLong())
         .isEqualTo(v.stream().filter(r -> r.getDouble(1) >= 6 || r.getDouble(1) % 1 != 0)
             .count());

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.stablesoftmax.testing.SparkTestBase;
 
 /**
  * {@code softmax_row_result}, the row's result as the evaluate job counts it, field by field
@@ -18,45 +18,29 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code max_probability} and {@code logsumexp}, bit for bit, over the SQL tests' rows (null,
  * empty, NaN, ±inf, masked, null elements, labels out of range, invalid temperatures).
  */
-class RowResultSqlTest {
-
-  private static SparkSession spark;
+class RowResultSqlTest extends SparkTestBase {
 
   @BeforeAll
-  static void start() {
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
-    spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false").getOrCreate();
-    StableSoftmaxFunctions.register(spark);
+  void registerAndLoadCases() {
+    StableSoftmaxFunctions.register(spark());
     List<Row> rows = new ArrayList<>();
     for (SqlCase c : SqlCase.all()) {
       rows.add(c.toRow());
     }
-    spark.createDataFrame(rows, SqlCase.SCHEMA).createOrReplaceTempView("cases");
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
+    spark().createDataFrame(rows, SqlCase.SCHEMA).createOrReplaceTempView("cases");
   }
 
   private static Object bits(Row r, int i) {
     return r.isNullAt(i) ? null : Double.doubleToLongBits(r.getDouble(i));
   }
 
-  private static Object bits(Object v) {
-    return v == null ? null : Double.doubleToLongBits((Double) v);
-  }
-
   @ParameterizedTest(name = "{0}, codegen {1}, naive {2}")
   @CsvSource({"xd, true, float32", "xf, true, float32", "xd, false, float16",
       "xf, false, float64"})
   void everyFieldIsThatOfThePublicFunction(String x, boolean codegen, String dtype) {
-    spark.conf().set("spark.sql.codegen.wholeStage", String.valueOf(codegen));
-    spark.conf().set("spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN");
-    try {
-      List<Row> rows = spark.sql(String.format("SELECT name, softmax_row_result(%1$s, label, t,"
+    withSqlConf(Map.of("spark.sql.codegen.wholeStage", String.valueOf(codegen),
+        "spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN"), () -> {
+      List<Row> rows = spark().sql(String.format("SELECT name, softmax_row_result(%1$s, label, t,"
           + " '%2$s') AS r, softmax_incidents(%1$s, label, '%2$s'), cross_entropy(%1$s, label,"
           + " t), argmax(%1$s), array_position(top_k(%1$s, 1000000), label) - 1,"
           + " softmax_entropy(%1$s, t), max_probability(%1$s, t), logsumexp(%1$s, t),"
@@ -84,9 +68,6 @@ class RowResultSqlTest {
         assertThat(bits(r, 5)).as("%s max probability", what).isEqualTo(bits(row, 7));
         assertThat(bits(r, 6)).as("%s logsumexp", what).isEqualTo(bits(row, 8));
       }
-    } finally {
-      spark.conf().unset("spark.sql.codegen.wholeStage");
-      spark.conf().unset("spark.sql.codegen.factoryMode");
-    }
+    });
   }
 }

@@ -1,5 +1,8 @@
 package org.stablesoftmax.kernel;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /** Argument checks shared by the kernel's entry points; each message names the argument. */
 final class Checks {
 
@@ -21,6 +24,29 @@ final class Checks {
     if (off < 0 || len < 0 || off > length - len) {
       throw new IllegalArgumentException("offset " + off + " and length " + len
           + " do not fit in " + name + " of length " + length);
+    }
+  }
+
+  /**
+   * A row of {@code len} elements of {@code type} from element {@code element} lies within the
+   * limit of a little-endian buffer, which is writable when {@code writable}.
+   */
+  static void buffer(String name, ByteBuffer buffer, int element, int len, BufferElement type,
+      boolean writable) {
+    notNull(buffer, name);
+    notNull(type, "type");
+    if (buffer.order() != ByteOrder.LITTLE_ENDIAN) {
+      throw new IllegalArgumentException(name + " must be little-endian, as Arrow's buffers are "
+          + "(order(ByteOrder.LITTLE_ENDIAN)), but its order is " + buffer.order());
+    }
+    if (writable && buffer.isReadOnly()) {
+      throw new IllegalArgumentException(name + " must be writable, but it is read-only");
+    }
+    int capacity = buffer.limit() / type.bytes();
+    if (element < 0 || len < 0 || element > capacity - len) {
+      throw new IllegalArgumentException("element offset " + element + " and length " + len
+          + " do not fit in " + name + " of " + capacity + " " + type + " elements (limit "
+          + buffer.limit() + " bytes)");
     }
   }
 

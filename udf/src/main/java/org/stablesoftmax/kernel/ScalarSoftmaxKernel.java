@@ -1,5 +1,7 @@
 package org.stablesoftmax.kernel;
 
+import java.nio.ByteBuffer;
+
 /**
  * The plain Java implementation. Its range loops also serve as the scalar tails of
  * {@link VectorSoftmaxKernel}, so both share one formula per element.
@@ -248,6 +250,46 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
   public void narrow(double[] src, int srcOff, int len, float[] dst, int dstOff) {
     for (int i = 0; i < len; i++) {
       dst[dstOff + i] = (float) src[srcOff + i];
+    }
+  }
+
+  @Override
+  public void load(ByteBuffer src, int element, int len, BufferElement type, double[] dst,
+      int dstOff) {
+    loadRange(src, element, 0, len, type, dst, dstOff);
+  }
+
+  /** {@link #load} of the row's elements {@code [from, to)}; the buffer is little-endian. */
+  static void loadRange(ByteBuffer src, int element, int from, int to, BufferElement type,
+      double[] dst, int dstOff) {
+    if (type == BufferElement.FLOAT32) {
+      for (int i = from; i < to; i++) {
+        dst[dstOff + i] = src.getFloat((element + i) * Float.BYTES);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        dst[dstOff + i] = src.getDouble((element + i) * Double.BYTES);
+      }
+    }
+  }
+
+  @Override
+  public void store(double[] src, int srcOff, int len, ByteBuffer dst, int element,
+      BufferElement type) {
+    storeRange(src, srcOff, 0, len, dst, element, type);
+  }
+
+  /** {@link #store} of the row's elements {@code [from, to)}; the buffer is little-endian. */
+  static void storeRange(double[] src, int srcOff, int from, int to, ByteBuffer dst,
+      int element, BufferElement type) {
+    if (type == BufferElement.FLOAT32) {
+      for (int i = from; i < to; i++) {
+        dst.putFloat((element + i) * Float.BYTES, (float) src[srcOff + i]);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        dst.putDouble((element + i) * Double.BYTES, src[srcOff + i]);
+      }
     }
   }
 }

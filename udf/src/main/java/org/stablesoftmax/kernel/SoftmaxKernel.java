@@ -1,5 +1,7 @@
 package org.stablesoftmax.kernel;
 
+import java.nio.ByteBuffer;
+
 /**
  * The loops over one row that a SIMD implementation can speed up. Everything else (the row's
  * logic, its special cases and every derived quantity) lives in {@link SoftmaxRow} and is shared
@@ -58,4 +60,19 @@ interface SoftmaxKernel {
 
   /** Narrows doubles to floats, rounding to nearest. */
   void narrow(double[] src, int srcOff, int len, float[] dst, int dstOff);
+
+  /**
+   * Reads {@code len} elements of {@code type} from {@code src}, starting at element
+   * {@code element} (byte {@code element * type.bytes()} from index 0, little-endian), into
+   * {@code dst}: floats widened, doubles copied. {@code src} is little-endian-ordered and the
+   * range lies within its limit (the caller checks); its position and limit are not used.
+   */
+  void load(ByteBuffer src, int element, int len, BufferElement type, double[] dst, int dstOff);
+
+  /**
+   * Writes {@code src} into {@code len} elements of {@code type} of {@code dst} from element
+   * {@code element} on (little-endian): rounded to nearest float for {@link BufferElement#FLOAT32},
+   * as {@link #narrow}, copied for {@link BufferElement#FLOAT64}. Same conditions as {@link #load}.
+   */
+  void store(double[] src, int srcOff, int len, ByteBuffer dst, int element, BufferElement type);
 }

@@ -1,5 +1,7 @@
 package org.stablesoftmax.kernel;
 
+import java.nio.ByteBuffer;
+
 /**
  * The kernel, one row at a time, with reusable scratch space: the allocation-free way in.
  *
@@ -21,6 +23,12 @@ package org.stablesoftmax.kernel;
  * of exact. All arithmetic is in double, whatever the input type. After any entry point, the
  * getters ({@link #logSumExp()}, {@link #crossEntropy(int)}, {@link #incidents}, ...) answer for
  * that row without another pass.
+ *
+ * <p>A row can also be read from a {@link ByteBuffer}, direct or heap, where it sits as
+ * little-endian float32 or float64 elements ({@link BufferElement}), as in an Arrow
+ * {@code Float4Vector}'s or {@code Float8Vector}'s data buffer: the caller gives the element
+ * offset and the length, and softmax and log-softmax are written into a buffer in the row's
+ * element type. See {@link #analyze(ByteBuffer, int, int, BufferElement, double)}.
  *
  * <p>Non-finite input never throws: a row with a NaN or {@code +inf} gives NaN everywhere (and a
  * logsumexp of NaN), a row of only {@code -inf} gives NaN probabilities and a logsumexp of
@@ -148,6 +156,74 @@ public final class SoftmaxRow {
     double[] ls = scratch(len);
     writeLogSoftmax(ls, 0);
     kernel.narrow(ls, 0, len, out, outOff);
+    return this;
+  }
+
+  // ---------------------------------------------------------------- entry points: ByteBuffer
+
+  /**
+   * Analyzes the row of {@code len} elements of {@code type} that starts at element
+   * {@code element} of {@code logits}; the getters then answer for it, with the same bits as the
+   * array forms give for the same values.
+   *
+   * <p>The buffer may be direct (an Arrow buffer's memory, e.g. {@code ArrowBuf.nioBuffer}) or
+   * heap, and must be {@link java.nio.ByteOrder#LITTLE_ENDIAN little-endian}-ordered. Elements
+   * count from the buffer's index 0, not from its position, and the row must lie within its
+   * limit; its position, limit and mark are left as they are. The row is read once, in a single
+   * pass straight from the buffer into this object's double work buffer, and never copied
+   * anywhere else: that pass is the widening every float row needs anyway, since all arithmetic
+   * is in double; a float64 row is copied into the work buffer the same way, as the getters
+   * ({@link #rank}, {@link #topK}, {@link #incidents}) revisit the row after its passes. The
+   * buffer is not kept.
+   *
+   * @throws IllegalArgumentException if {@code logits} or {@code type} is null, the buffer is
+   *     not little-endian, the row does not fit within its limit, or the temperature is invalid
+   */
+  public SoftmaxRow analyze(ByteBuffer logits, int element, int len, BufferElement type,
+      double temperature) {
+    bindBuffer(logits, element, len, type, temperature);
+    run(null, 0);
+    return this;
+  }
+
+  /**
+   * Writes {@code softmax(logits / T)} into {@code len} elements of {@code type} of {@code out}
+   * from element {@code outElement} on, and analyzes the row (as
+   * {@link #analyze(ByteBuffer, int, int, BufferElement, double)} does). A float row's
+   * probabilities are rounded once to float from the double results, exactly as
+   * {@link #softmax(float[], int, int, double, float[], int)} rounds them; a double row's are
+   * those of {@link #softmax(double[], int, int, double, double[], int)}. Nothing outside the
+   * row's range of {@code out} is written, and {@code out} may be {@code logits}, the same range
+   * too: the row is read before anything is written.
+   *
+   * @throws IllegalArgumentException also if {@code out} is null, read-only, not little-endian,
+   *     or too short for the row
+   */
+  public SoftmaxRow softmax(ByteBuffer logits, int element, int len, BufferElement type,
+      double temperature, ByteBuffer out, int outElement) {
+    bindBuffer(logits, element, len, type, temperature);
+    Checks.buffer("out", out, outElement, len, type, true);
+    double[] e = scratch(len);
+    run(e, 0);
+    normalize(e, 0);
+    kernel.store(e, 0, len, out, outElement, type);
+    return this;
+  }
+
+  /**
+   * Writes {@code log_softmax(logits / T)} into {@code out} as
+   * {@link #softmax(ByteBuffer, int, int, BufferElement, double, ByteBuffer, int)} writes the
+   * probabilities: in the row's element type (floats rounded once), the same bits as the array
+   * forms.
+   */
+  public SoftmaxRow logSoftmax(ByteBuffer logits, int element, int len, BufferElement type,
+      double temperature, ByteBuffer out, int outElement) {
+    bindBuffer(logits, element, len, type, temperature);
+    Checks.buffer("out", out, outElement, len, type, true);
+    run(null, 0);
+    double[] ls = scratch(len);
+    writeLogSoftmax(ls, 0);
+    kernel.store(ls, 0, len, out, outElement, type);
     return this;
   }
 
@@ -690,13 +766,26 @@ public final class SoftmaxRow {
     Checks.range("logits", logits.length, off, len);
     this.t = Checks.temperature(temperature);
     this.invT = 1.0 / t;
+    kernel.widen(logits, off, len, workBuffer(len), 0);
+  }
+
+  private void bindBuffer(ByteBuffer logits, int element, int len, BufferElement type,
+      double temperature) {
+    Checks.buffer("logits", logits, element, len, type, false);
+    this.t = Checks.temperature(temperature);
+    this.invT = 1.0 / t;
+    kernel.load(logits, element, len, type, workBuffer(len), 0);
+  }
+
+  /** Binds the row to {@code widened[0 .. len)}, grown if needed, for the caller to fill. */
+  private double[] workBuffer(int len) {
     if (widened.length < len) {
       widened = new double[Math.max(len, widened.length * 2)];
     }
-    kernel.widen(logits, off, len, widened, 0);
     this.x = widened;
     this.off = 0;
     this.len = len;
+    return widened;
   }
 
   private double[] scratch(int n) {

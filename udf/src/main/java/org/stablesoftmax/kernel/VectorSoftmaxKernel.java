@@ -1,5 +1,8 @@
 package org.stablesoftmax.kernel;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -292,5 +295,46 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     for (int i = bound; i < len; i++) {
       dst[dstOff + i] = (float) src[srcOff + i];
     }
+  }
+
+  @Override
+  public void load(ByteBuffer src, int element, int len, BufferElement type, double[] dst,
+      int dstOff) {
+    int bound = D.loopBound(len);
+    if (type == BufferElement.FLOAT32) {
+      for (int i = 0; i < bound; i += LANES) {
+        ((DoubleVector) FloatVector.fromByteBuffer(F, src, (element + i) * Float.BYTES,
+                ByteOrder.LITTLE_ENDIAN)
+            .convertShape(VectorOperators.F2D, D, 0))
+            .intoArray(dst, dstOff + i);
+      }
+    } else {
+      for (int i = 0; i < bound; i += LANES) {
+        DoubleVector.fromByteBuffer(D, src, (element + i) * Double.BYTES, ByteOrder.LITTLE_ENDIAN)
+            .intoArray(dst, dstOff + i);
+      }
+    }
+    // scalar tail
+    ScalarSoftmaxKernel.loadRange(src, element, bound, len, type, dst, dstOff);
+  }
+
+  @Override
+  public void store(double[] src, int srcOff, int len, ByteBuffer dst, int element,
+      BufferElement type) {
+    int bound = D.loopBound(len);
+    if (type == BufferElement.FLOAT32) {
+      for (int i = 0; i < bound; i += LANES) {
+        ((FloatVector) DoubleVector.fromArray(D, src, srcOff + i)
+            .convertShape(VectorOperators.D2F, F, 0))
+            .intoByteBuffer(dst, (element + i) * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+      }
+    } else {
+      for (int i = 0; i < bound; i += LANES) {
+        DoubleVector.fromArray(D, src, srcOff + i)
+            .intoByteBuffer(dst, (element + i) * Double.BYTES, ByteOrder.LITTLE_ENDIAN);
+      }
+    }
+    // scalar tail
+    ScalarSoftmaxKernel.storeRange(src, srcOff, bound, len, dst, element, type);
   }
 }

@@ -1,5 +1,8 @@
 package org.stablesoftmax.kernel;
 
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -11,8 +14,15 @@ import java.util.Arrays;
  * denominator) is {@code w_y}. A row whose label equals the ignore index has loss 0 and weight 0.
  * Unlike PyTorch, no ignore index is set unless asked for. Terms with a zero weight contribute 0
  * even where {@code ℓ_i} is infinite.
+ *
+ * <p>Serializable, to travel to Spark executors: the stream holds the four values and reading it
+ * back rebuilds the options through the same checks as the factory methods (a serialization
+ * proxy), so a tampered stream cannot make options they would refuse, and {@link #DEFAULT}
+ * reads back as itself. Equal options compute the same bits.
  */
-public final class CrossEntropyOptions {
+public final class CrossEntropyOptions implements Serializable {
+
+  private static final long serialVersionUID = 1L;
 
   /** No smoothing, no weights, no ignore index. */
   public static final CrossEntropyOptions DEFAULT = new CrossEntropyOptions(0.0, null, false, 0);
@@ -32,8 +42,9 @@ public final class CrossEntropyOptions {
 
   /** A copy with label smoothing {@code ε} in [0, 1]. */
   public CrossEntropyOptions labelSmoothing(double epsilon) {
+    // + 0.0: -0.0 smooths as 0.0 does, and so is equal to it
     return new CrossEntropyOptions(
-        Checks.labelSmoothing(epsilon), classWeights, hasIgnoreIndex, ignoreIndex);
+        Checks.labelSmoothing(epsilon) + 0.0, classWeights, hasIgnoreIndex, ignoreIndex);
   }
 
   /** A copy with these finite class weights (copied). */
@@ -80,10 +91,78 @@ public final class CrossEntropyOptions {
     }
   }
 
+  /**
+   * Equal options: the same smoothing, the same weights bit for bit (or none), the same ignore
+   * index (or none).
+   */
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof CrossEntropyOptions)) {
+      return false;
+    }
+    CrossEntropyOptions other = (CrossEntropyOptions) o;
+    return Double.compare(labelSmoothing, other.labelSmoothing) == 0
+        && Arrays.equals(classWeights, other.classWeights)
+        && hasIgnoreIndex == other.hasIgnoreIndex
+        && (!hasIgnoreIndex || ignoreIndex == other.ignoreIndex);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Double.hashCode(labelSmoothing);
+    h = 31 * h + Arrays.hashCode(classWeights);
+    return 31 * h + (hasIgnoreIndex ? Integer.hashCode(ignoreIndex) : -1);
+  }
+
   @Override
   public String toString() {
     return "CrossEntropyOptions{labelSmoothing=" + labelSmoothing
         + ", classWeights=" + Arrays.toString(classWeights)
         + ", ignoreIndex=" + (hasIgnoreIndex ? Integer.toString(ignoreIndex) : "none") + '}';
+  }
+
+  private Object writeReplace() {
+    return new SerializedForm(this);
+  }
+
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("CrossEntropyOptions are read through their serialized form");
+  }
+
+  /** What the stream holds; read back through the factory methods and their checks. */
+  private static final class SerializedForm implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final double labelSmoothing;
+    private final double[] classWeights;
+    private final boolean hasIgnoreIndex;
+    private final int ignoreIndex;
+
+    SerializedForm(CrossEntropyOptions o) {
+      labelSmoothing = o.labelSmoothing;
+      classWeights = o.classWeights;
+      hasIgnoreIndex = o.hasIgnoreIndex;
+      ignoreIndex = o.ignoreIndex;
+    }
+
+    private Object readResolve() throws InvalidObjectException {
+      try {
+        CrossEntropyOptions o = DEFAULT.labelSmoothing(labelSmoothing);
+        if (classWeights != null) {
+          o = o.classWeights(classWeights);
+        }
+        if (hasIgnoreIndex) {
+          o = o.ignoreIndex(ignoreIndex);
+        }
+        return o.equals(DEFAULT) ? DEFAULT : o;
+      } catch (IllegalArgumentException e) {
+        InvalidObjectException invalid = new InvalidObjectException(e.getMessage());
+        invalid.initCause(e);
+        throw invalid;
+      }
+    }
   }
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks, measured side by side in one run. Not part of the tests.
 #   scripts/bench.sh kernel [extra JMH options]   kernel ns/element, SIMD vs scalar vs baselines
+#   scripts/bench.sh buffer [extra JMH options]   a row read in place from a direct ByteBuffer vs
+#                                                 copied into a heap array first, C = 128, 32768
 #   scripts/bench.sh sql [rows [classes [rounds [master]]]]
 #                                                 avg(cross_entropy) in Spark SQL vs higher-order
 #                                                 functions vs a boxed Java UDF vs reading only
@@ -15,9 +17,10 @@ what="${1:-}"
 shift || true
 
 case "$what" in
-  kernel|sql|evaluate) ;;
+  kernel|buffer|sql|evaluate) ;;
   *)
     echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
+    echo "       scripts/bench.sh buffer [extra JMH options]" >&2
     echo "       scripts/bench.sh sql [rows [classes [rounds [master]]]]" >&2
     echo "       scripts/bench.sh evaluate [rounds]" >&2
     exit 2
@@ -80,6 +83,45 @@ if [ "$what" = evaluate ]; then
   DRIVER_MEMORY=1g scripts/run-local.sh evaluate --input "$wide" --id-col id
   exit
 fi
+# awk, before a program over JMH's CSV: skips the header, unquotes, sets bench (the method's
+# name); columns: Benchmark,Mode,Threads,Samples,Score,Score Error,Unit,Param: dtype,
+# Param: path,Param: size
+csv_rows='
+  FNR == 1 { next }
+  {
+    gsub(/"/, "")
+    sub(/\r$/, "")
+    n = split($1, parts, ".")
+    bench = parts[n]
+  }'
+if [ "$what" = buffer ]; then
+  jmh 'KernelBenchmark\.(crossEntropy|softmax)(InPlace|Copied)$' -p size=128,32768 \
+    -rf csv -rff "$out/buffer.csv" "$@"
+  {
+    printf '\nns per element (lower is better), one JMH run; in place: the kernel reads the direct\n'
+    printf 'buffer (softmax writes one); copied: a bulk copy into a heap array, the array form (and\n'
+    printf 'for softmax a bulk copy out into the direct buffer)\n\n'
+    printf '| C | input | path | cross-entropy in place | cross-entropy copied | in place / copied | softmax in place | softmax copied | in place / copied |\n'
+    printf '|---:|---|---|---:|---:|---:|---:|---:|---:|\n'
+    awk -F, "$csv_rows"'
+      {
+        key = $10 " " $8 " " $9
+        ns[key, bench] = $5 / $10
+        keys[key] = 1
+      }
+      END {
+        for (k in keys) {
+          split(k, c, " ")
+          printf "| %s | %s | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f |\n", c[1], c[2], c[3],
+            ns[k, "crossEntropyInPlace"], ns[k, "crossEntropyCopied"],
+            ns[k, "crossEntropyInPlace"] / ns[k, "crossEntropyCopied"],
+            ns[k, "softmaxInPlace"], ns[k, "softmaxCopied"],
+            ns[k, "softmaxInPlace"] / ns[k, "softmaxCopied"]
+        }
+      }' "$out/buffer.csv" | sort -t'|' -k2,2n -k3,3 -k4,4r
+  } | tee "$out/buffer-table.md"
+  exit
+fi
 jmh 'KernelBenchmark\.(softmax|logSoftmax|crossEntropy)$' -rf csv -rff "$out/kernel.csv" "$@"
 # the baselines do not depend on the path
 jmh 'KernelBenchmark\.(bareExp|naiveSoftmax)$' -p path=simd -rf csv -rff "$out/baseline.csv" "$@"
@@ -89,14 +131,8 @@ jmh 'KernelBenchmark\.(bareExp|naiveSoftmax)$' -p path=simd -rf csv -rff "$out/b
   printf '\nns per element (lower is better); ratios from the same run\n\n'
   printf '| C | input | softmax SIMD | softmax scalar | log-softmax SIMD | log-softmax scalar | cross-entropy SIMD | cross-entropy scalar | bare EXP pass | naive 3-pass | SIMD softmax / bare EXP | scalar / SIMD softmax |\n'
   printf '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-  awk -F, '
-    FNR == 1 { next }
+  awk -F, "$csv_rows"'
     {
-      gsub(/"/, "")
-      sub(/\r$/, "")
-      n = split($1, parts, ".")
-      bench = parts[n]
-      # Benchmark,Mode,Threads,Samples,Score,Score Error,Unit,Param: dtype,Param: path,Param: size
       key = $10 " " $8
       ns[key, bench, $9] = $5 / $10
       keys[key] = 1

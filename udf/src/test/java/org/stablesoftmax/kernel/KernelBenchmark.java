@@ -1,5 +1,9 @@
 package org.stablesoftmax.kernel;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.DoubleVector;
@@ -22,6 +26,12 @@ import org.openjdk.jmh.annotations.State;
  * baselines over the same data: a bare Vector API EXP pass (the exponentials the kernel must
  * compute, in double, stored) and a naive three-pass softmax with {@link Math#exp}. Run by
  * {@code scripts/bench.sh kernel}, which divides by the size (ns per element); not by the tests.
+ *
+ * <p>The {@code ...InPlace} and {@code ...Copied} cases ({@code scripts/bench.sh buffer}) read the
+ * row from a direct little-endian buffer, as the Arrow stage holds it: in place through the
+ * kernel's ByteBuffer forms, or copied into a heap array first (a bulk copy, as the stage's
+ * {@code Platform.copyMemory} does) for the array forms; softmax's output goes into a direct
+ * buffer either way (copied out of a heap array for the array form).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -47,6 +57,13 @@ public class KernelBenchmark {
   private double[] widened;
   private SoftmaxRow row;
   private int label;
+  private BufferElement type;
+  private ByteBuffer in;
+  private ByteBuffer outBuffer;
+  private FloatBuffer inFloats;
+  private DoubleBuffer inDoubles;
+  private FloatBuffer outFloats;
+  private DoubleBuffer outDoubles;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -63,6 +80,18 @@ public class KernelBenchmark {
     widened = new double[size];
     row = new SoftmaxRow("simd".equals(path) ? Kernels.SIMD : Kernels.SCALAR);
     label = size / 3;
+    type = "float".equals(dtype) ? BufferElement.FLOAT32 : BufferElement.FLOAT64;
+    in = ByteBuffer.allocateDirect(size * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    outBuffer = ByteBuffer.allocateDirect(size * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    inFloats = in.asFloatBuffer();
+    inDoubles = in.asDoubleBuffer();
+    outFloats = outBuffer.asFloatBuffer();
+    outDoubles = outBuffer.asDoubleBuffer();
+    if (type == BufferElement.FLOAT32) {
+      inFloats.put(0, xf);
+    } else {
+      inDoubles.put(0, x);
+    }
   }
 
   @Benchmark
@@ -91,6 +120,45 @@ public class KernelBenchmark {
       return row.analyze(xf, 0, size, 1.0).crossEntropy(label);
     }
     return row.analyze(x, 0, size, 1.0).crossEntropy(label);
+  }
+
+  /** Cross-entropy of the row read in place from the direct buffer. */
+  @Benchmark
+  public double crossEntropyInPlace() {
+    return row.analyze(in, 0, size, type, 1.0).crossEntropy(label);
+  }
+
+  /** Cross-entropy of the row copied from the direct buffer into a heap array first. */
+  @Benchmark
+  public double crossEntropyCopied() {
+    if (type == BufferElement.FLOAT32) {
+      inFloats.get(0, xf, 0, size);
+      return row.analyze(xf, 0, size, 1.0).crossEntropy(label);
+    }
+    inDoubles.get(0, x, 0, size);
+    return row.analyze(x, 0, size, 1.0).crossEntropy(label);
+  }
+
+  /** Softmax from the direct buffer into a direct buffer, in place. */
+  @Benchmark
+  public Object softmaxInPlace() {
+    row.softmax(in, 0, size, type, 1.0, outBuffer, 0);
+    return outBuffer;
+  }
+
+  /** Softmax: copied into a heap array, the array form, copied out into the direct buffer. */
+  @Benchmark
+  public Object softmaxCopied() {
+    if (type == BufferElement.FLOAT32) {
+      inFloats.get(0, xf, 0, size);
+      row.softmax(xf, 0, size, 1.0, outF, 0);
+      outFloats.put(0, outF, 0, size);
+    } else {
+      inDoubles.get(0, x, 0, size);
+      row.softmax(x, 0, size, 1.0, out, 0);
+      outDoubles.put(0, out, 0, size);
+    }
+    return outBuffer;
   }
 
   /** Baseline: exp of every logit in double with the Vector API, stored; float input widened. */

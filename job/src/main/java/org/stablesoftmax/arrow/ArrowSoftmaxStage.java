@@ -1,7 +1,10 @@
 package org.stablesoftmax.arrow;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.spark.unsafe.Platform;
+import org.stablesoftmax.kernel.BufferElement;
 import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.kernel.SoftmaxRow;
 
@@ -9,8 +12,9 @@ import org.stablesoftmax.kernel.SoftmaxRow;
  * Runs the kernel over each batch's rows and hands every row's {@link RowResult} to a consumer
  * (an aggregate, an output writer), which it knows nothing else of.
  *
- * <p>The batch's logits buffer is copied into a reused primitive array once per batch (the
- * kernel reads Java arrays); no element is boxed.
+ * <p>The kernel reads each row from the batch's Arrow data buffer where it is (a
+ * {@link ByteBuffer} over it); only the list offsets are copied, once per batch. No element is
+ * boxed.
  */
 public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
 
@@ -24,10 +28,9 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   private final RowConsumer consumer;
   private final RowResult result = new RowResult();
   private final RowResult.Logits current = this::analyze;
-  private float[] floats = new float[0];
-  private double[] doubles = new double[0];
   private int[] offsets = new int[0];
-  private boolean isFloat;
+  private ByteBuffer data;
+  private BufferElement type;
   private int rowOffset;
   private int rowLength;
 
@@ -39,27 +42,16 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   @Override
   public void batch(LogitsBatch batch) {
     int rows = batch.rows();
-    int elements = batch.elements();
     if (offsets.length < rows + 1) {
       offsets = new int[Math.max(rows + 1, 2 * offsets.length)];
     }
     Platform.copyMemory(null, batch.logits().getOffsetBufferAddress(), offsets,
         Platform.INT_ARRAY_OFFSET, 4L * (rows + 1));
-    long dataAddress = ((BaseFixedWidthVector) batch.logits().getDataVector())
-        .getDataBufferAddress();
-    isFloat = batch.elementBytes() == 4;
-    if (isFloat) {
-      if (floats.length < elements) {
-        floats = new float[Math.max(elements, 2 * floats.length)];
-      }
-      Platform.copyMemory(null, dataAddress, floats, Platform.FLOAT_ARRAY_OFFSET, 4L * elements);
-    } else {
-      if (doubles.length < elements) {
-        doubles = new double[Math.max(elements, 2 * doubles.length)];
-      }
-      Platform.copyMemory(null, dataAddress, doubles, Platform.DOUBLE_ARRAY_OFFSET,
-          8L * elements);
-    }
+    // the kernel reads the Arrow data buffer where it is
+    type = batch.elementBytes() == 4 ? BufferElement.FLOAT32 : BufferElement.FLOAT64;
+    data = ((BaseFixedWidthVector) batch.logits().getDataVector()).getDataBuffer()
+        .nioBuffer(0, batch.elements() * batch.elementBytes())
+        .order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < rows; i++) {
       boolean labelNull = batch.labelNull(i);
       int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
@@ -74,10 +66,6 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   }
 
   private void analyze(SoftmaxRow row, double temperature) {
-    if (isFloat) {
-      row.analyze(floats, rowOffset, rowLength, temperature);
-    } else {
-      row.analyze(doubles, rowOffset, rowLength, temperature);
-    }
+    row.analyze(data, rowOffset, rowLength, type, temperature);
   }
 }

@@ -69,7 +69,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
   private int batches;
   private long largestBatchBytes;
 
-  /** A writer whose vectors come from {@code allocator} (closed with this writer). */
+  /** A writer whose vectors come from {@code allocator}; closing it frees them. */
   public ArrowLogitsWriter(StageSpec spec, BufferAllocator allocator, Sink sink) {
     this.spec = spec;
     this.elementBytes = spec.logits().bytes();

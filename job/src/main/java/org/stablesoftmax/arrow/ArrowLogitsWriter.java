@@ -259,21 +259,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
   private void appendElements(ArrayData values) {
     int n = values.numElements();
     long at = reserve(elements + n) + (long) elements * elementBytes;
-    boolean anyNull = false;
-    if (values instanceof UnsafeArrayData) {
-      anyNull = UnsafeArrays.copy((UnsafeArrayData) values, null, at, elementBytes);
-    } else {
-      // a null element is written at flush
-      for (int i = 0; i < n; i++) {
-        if (values.isNullAt(i)) {
-          anyNull = true;
-        } else if (elementBytes == 4) {
-          Platform.putFloat(null, at + 4L * i, values.getFloat(i));
-        } else {
-          Platform.putDouble(null, at + 8L * i, values.getDouble(i));
-        }
-      }
-    }
+    boolean anyNull = UnsafeArrays.copyLogits(values, elementBytes, null, at);
     markNulls(anyNull ? values : null, n);
     elements += n;
   }

@@ -332,53 +332,28 @@ public final class RowEvaluator {
       if (floats.length < n) {
         floats = new float[Math.max(n, 2 * floats.length)];
       }
-      nullElement = readFloats(x, floats);
+      nullElement = UnsafeArrays.copyLogits(x, 4, floats, Platform.FLOAT_ARRAY_OFFSET);
     } else {
       if (doubles.length < n) {
         doubles = new double[Math.max(n, 2 * doubles.length)];
       }
-      nullElement = readInto(x, false, doubles);
+      nullElement = UnsafeArrays.copyLogits(x, 8, doubles, Platform.DOUBLE_ARRAY_OFFSET);
     }
     nanElement = nullElement && hasNaN(x, isFloat);
   }
 
-  /** Copies floats into {@code out}, null elements as NaN; returns whether there was one. */
-  private static boolean readFloats(ArrayData x, float[] out) {
-    boolean copied = x instanceof UnsafeArrayData;
-    if (copied && !UnsafeArrays.copy((UnsafeArrayData) x, out, Platform.FLOAT_ARRAY_OFFSET, 4)) {
-      return false;
-    }
-    boolean anyNull = false;
-    for (int i = 0; i < x.numElements(); i++) {
-      if (x.isNullAt(i)) {
-        out[i] = Float.NaN;
-        anyNull = true;
-      } else if (!copied) {
-        out[i] = x.getFloat(i);
-      }
-    }
-    return anyNull;
-  }
-
   /**
-   * Copies float or double elements, widened to double, into {@code out}, null elements as NaN;
-   * returns whether there was one.
+   * Copies a probability vector of float ({@code isFloat}) or double elements, widened to
+   * double, into {@code out}, null elements as NaN.
    */
-  private static boolean readInto(ArrayData x, boolean isFloat, double[] out) {
-    boolean copied = !isFloat && x instanceof UnsafeArrayData;
-    if (copied && !UnsafeArrays.copy((UnsafeArrayData) x, out, Platform.DOUBLE_ARRAY_OFFSET, 8)) {
-      return false;
+  private static void readInto(ArrayData x, boolean isFloat, double[] out) {
+    if (!isFloat) {
+      UnsafeArrays.copyLogits(x, 8, out, Platform.DOUBLE_ARRAY_OFFSET);
+      return;
     }
-    boolean anyNull = false;
     for (int i = 0; i < x.numElements(); i++) {
-      if (x.isNullAt(i)) {
-        out[i] = Double.NaN;
-        anyNull = true;
-      } else if (!copied) {
-        out[i] = isFloat ? x.getFloat(i) : x.getDouble(i);
-      }
+      out[i] = x.isNullAt(i) ? Double.NaN : x.getFloat(i);
     }
-    return anyNull;
   }
 
   private float[] floatOut() {

@@ -9,12 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.stablesoftmax.evaluate.Engine;
 import org.stablesoftmax.evaluate.EvalSpec;
 import org.stablesoftmax.kernel.NaiveDtype;
@@ -30,11 +27,6 @@ import picocli.CommandLine.Option;
         + " softmax would overflow, underflow or give NaN. Prints a table; with --output, writes"
         + " DIR/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
-
-  private static final Logger LOG = LoggerFactory.getLogger(EvaluateCommand.class);
-
-  /** Spark's setting that skips the rest of a file that fails to read. */
-  static final String SPARK_IGNORES_CORRUPT_FILES = "spark.sql.files.ignoreCorruptFiles";
 
   /** The Arrow engine's bound on a batch's rows (as the Parquet reader's default batch). */
   private static final int BATCH_ROWS = 4096;
@@ -136,74 +128,47 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     SparkSession spark = Spark.session("stablesoftmax evaluate");
-    InputFiles files = InputFiles.check(spark, input, logitsCol);
+    CheckedInput checked = CheckedInput.open(spark, input, logitsCol, ignoreCorruptFiles);
     OutputDir out = output == null ? null : new OutputDir(output, overwrite,
-        spark.sparkContext().hadoopConfiguration(), files.paths());
-    if (!files.unreadable.isEmpty()) {
-      InputFiles.Footer bad = files.unreadable.get(0);
-      if (!ignoreCorruptFiles) {
-        throw new UserError("The input file " + bad.path() + " is not a readable Parquet file ("
-            + bad.error() + ")" + (files.unreadable.size() > 1 ? ", nor are "
-            + (files.unreadable.size() - 1) + " more" : "")
-            + "; pass --ignore-corrupt-files to skip such files.");
-      }
-      requireReadable(files);
-    }
+        spark.sparkContext().hadoopConfiguration(), checked.files().paths());
+    checked.refuseUnreadableFooters();
     // the reader's batches hold whole rows: keep a batch of wide rows within --batch-bytes
-    long rowBytes = 8 * files.valuesPerRow();
-    List<InputTable> tables;
-    long start;
+    long rowBytes = 8 * checked.files().valuesPerRow();
+    long[] start = new long[1];
+    List<InputTable> tables = new ArrayList<>();
     List<PartitionStats> parts;
     try (SessionSettings settings = new SessionSettings(spark)) {
       if (ignoreCorruptFiles) {
-        // a corrupt file is skipped whole, below, never in part by Spark
-        settings.set(SPARK_IGNORES_CORRUPT_FILES, "false");
+        // a corrupt file is skipped whole, by CheckedInput, never in part by Spark
+        settings.set(CheckedInput.SPARK_IGNORES_CORRUPT_FILES, "false");
       }
       settings.set("spark.sql.parquet.columnarReaderBatchSize",
           Long.toString(Math.max(1, Math.min(BATCH_ROWS, batchBytes / rowBytes))));
-      while (true) {
-        tables = InputTable.read(spark, files, logitsCol, noLabel ? null : labelCol, idCol);
-        start = System.nanoTime();
-        try {
-          parts = new ArrayList<>();
-          for (InputTable table : tables) {
-            EvalSpec spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
-                ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
-                files.commonDirectory(), batchBytes, BATCH_ROWS);
-            parts.addAll(eng.evaluate(table.rows, spec));
-          }
-          break;
-        } catch (Exception e) {
-          InputFiles.Footer bad = failedFile(e, files);
-          if (bad == null) {
-            throw e;
-          }
-          if (!ignoreCorruptFiles) {
-            throw new UserError("The input file " + bad.path() + " could not be read ("
-                + Main.oneLine(e) + "); pass --ignore-corrupt-files to skip such files.", e);
-          }
-          // skip the whole file, and evaluate the rest again
-          LOG.info("skipping the corrupt file {} and evaluating again", bad.path(), e);
-          files = files.without(bad, Main.oneLine(e));
-          requireReadable(files);
+      parts = checked.read(spark, logitsCol, noLabel ? null : labelCol, idCol, read -> {
+        tables.clear();
+        tables.addAll(read);
+        start[0] = System.nanoTime();
+        List<PartitionStats> all = new ArrayList<>();
+        for (InputTable table : read) {
+          EvalSpec spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
+              ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
+              checked.files().commonDirectory(), batchBytes, BATCH_ROWS);
+          all.addAll(eng.evaluate(table.rows, spec));
         }
-      }
+        return all;
+      });
     }
     PartitionStats stats = Engine.merge(parts);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    checkRowsRead(stats.rows(), files, spark);
+    double seconds = (System.nanoTime() - start[0]) / 1e9;
+    checked.checkRowsRead(stats.rows(), spark);
 
     Map<String, Object> in = new LinkedHashMap<>();
     in.put("path", input);
-    in.put("files", (long) files.readable.size());
+    in.put("files", (long) checked.files().readable.size());
     in.put("partitions", (long) parts.size());
-    in.put("corrupt_files_skipped", files.unreadable.stream()
-        .map(InputFiles.Footer::path).toList());
-    // rows in the skipped files, as far as their footers tell
-    long unreadableRows = files.unreadable.stream().mapToLong(InputFiles.Footer::rows).sum();
-    in.put("rows_unreadable", unreadableRows);
-    in.put("schema", tables.stream().map(t -> t.schema.simpleString()).distinct().sorted()
-        .collect(Collectors.joining("; ")));
+    in.put("corrupt_files_skipped", checked.skipped());
+    in.put("rows_unreadable", checked.unreadableRows());
+    in.put("schema", CheckedInput.schemas(tables));
     Map<String, Object> opts = new LinkedHashMap<>();
     opts.put("logits_col", logitsCol);
     opts.put("label_col", noLabel ? null : labelCol);
@@ -220,12 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
     if (out != null) {
       writeSummary(spark, out, summary.json());
     }
-    if (!files.unreadable.isEmpty()) {
-      System.err.println("stablesoftmax: warning: skipped " + files.unreadable.size()
-          + " unreadable file(s), " + unreadableRows + " rows by their footers (listed in"
-          + " input.corrupt_files_skipped): " + files.unreadable.stream()
-              .map(InputFiles.Footer::path).collect(Collectors.joining(", ")));
-    }
+    checked.warnSkipped();
     System.out.println("stablesoftmax evaluate " + input);
     System.out.print(summary.table());
     if (out != null) {
@@ -254,71 +214,6 @@ final class EvaluateCommand implements Callable<Integer> {
       if (!done) {
         out.abort();
       }
-    }
-  }
-
-  /** Session settings for one evaluation, put back as they were when it ends. */
-  private static final class SessionSettings implements AutoCloseable {
-    private final SparkSession spark;
-    private final Map<String, scala.Option<String>> previous = new LinkedHashMap<>();
-
-    SessionSettings(SparkSession spark) {
-      this.spark = spark;
-    }
-
-    void set(String key, String value) {
-      previous.putIfAbsent(key, spark.conf().getOption(key));
-      spark.conf().set(key, value);
-    }
-
-    @Override
-    public void close() {
-      previous.forEach((k, v) -> {
-        if (v.isDefined()) {
-          spark.conf().set(k, v.get());
-        } else {
-          spark.conf().unset(k);
-        }
-      });
-    }
-  }
-
-  /** The readable file a failure names, or null if it names none. */
-  private static InputFiles.Footer failedFile(Exception e, InputFiles files) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String message = String.valueOf(t.getMessage());
-      for (InputFiles.Footer f : files.readable) {
-        java.net.URI uri = new Path(f.path()).toUri();
-        if (message.contains(uri.getPath()) || message.contains(uri.getRawPath())) {
-          return f;
-        }
-      }
-    }
-    return null;
-  }
-
-  private void requireReadable(InputFiles files) {
-    if (files.readable.isEmpty()) {
-      InputFiles.Footer bad = files.unreadable.get(0);
-      throw new UserError("No readable Parquet file in " + input + " (" + bad.path() + ": "
-          + bad.error() + ").");
-    }
-  }
-
-  /**
-   * The invariant of every run: the rows read are the rows the footers of the files read
-   * promise; otherwise the job fails (exit 1) before anything is written.
-   */
-  static void checkRowsRead(long read, InputFiles files, SparkSession spark) {
-    long promised = files.rows();
-    if (read != promised) {
-      boolean sparkSkips = spark.conf().getOption(SPARK_IGNORES_CORRUPT_FILES)
-          .exists("true"::equalsIgnoreCase);
-      throw new IllegalStateException("Read " + read + " rows, but the footers of the "
-          + files.readable.size() + " files read promise " + promised + "; nothing was written"
-          + (sparkSkips ? " (" + SPARK_IGNORES_CORRUPT_FILES + " is true, so Spark skipped part"
-              + " of a file: pass --ignore-corrupt-files to skip whole files instead)" : "")
-          + ".");
     }
   }
 }

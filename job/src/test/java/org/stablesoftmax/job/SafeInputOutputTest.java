@@ -341,7 +341,7 @@ class SafeInputOutputTest extends SparkTestBase {
     Path in = copyOfBase(tmp.resolve("in"));
     flipALogitsByte(parquetFiles(in).get(2));
     Path out = tmp.resolve("out");
-    withSqlConf(EvaluateCommand.SPARK_IGNORES_CORRUPT_FILES, "true", () -> {
+    withSqlConf(CheckedInput.SPARK_IGNORES_CORRUPT_FILES, "true", () -> {
       InProcess.Run r = run("evaluate", "--input", in.toString(), "--output", out.toString());
       assertThat(r.code()).as(r.err()).isEqualTo(1);
       assertThat(r.err()).contains("the footers of the 3 files read promise 900",

@@ -28,6 +28,10 @@ import picocli.CommandLine.Option;
         + " DIR/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
 
+  /** The tables read, their partitions' states, and the evaluation's seconds. */
+  private record Evaluation(List<InputTable> tables, List<PartitionStats> parts,
+      double seconds) {}
+
   /** The Arrow engine's bound on a batch's rows (as the Parquet reader's default batch). */
   private static final int BATCH_ROWS = 4096;
 
@@ -134,9 +138,7 @@ final class EvaluateCommand implements Callable<Integer> {
     checked.refuseUnreadableFooters();
     // the reader's batches hold whole rows: keep a batch of wide rows within --batch-bytes
     long rowBytes = 8 * checked.files().valuesPerRow();
-    long[] start = new long[1];
-    List<InputTable> tables = new ArrayList<>();
-    List<PartitionStats> parts;
+    Evaluation done;
     try (SessionSettings settings = new SessionSettings(spark)) {
       if (ignoreCorruptFiles) {
         // a corrupt file is skipped whole, by CheckedInput, never in part by Spark
@@ -144,22 +146,21 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       settings.set("spark.sql.parquet.columnarReaderBatchSize",
           Long.toString(Math.max(1, Math.min(BATCH_ROWS, batchBytes / rowBytes))));
-      parts = checked.read(spark, logitsCol, noLabel ? null : labelCol, idCol, read -> {
-        tables.clear();
-        tables.addAll(read);
-        start[0] = System.nanoTime();
-        List<PartitionStats> all = new ArrayList<>();
-        for (InputTable table : read) {
+      done = checked.read(spark, logitsCol, noLabel ? null : labelCol, idCol, tables -> {
+        long start = System.nanoTime();
+        List<PartitionStats> parts = new ArrayList<>();
+        for (InputTable table : tables) {
           EvalSpec spec = new EvalSpec(table.logitsKind, temperature, topK, dtype, !noLabel,
               ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
               checked.files().commonDirectory(), batchBytes, BATCH_ROWS);
-          all.addAll(eng.evaluate(table.rows, spec));
+          parts.addAll(eng.evaluate(table.rows, spec));
         }
-        return all;
+        return new Evaluation(tables, parts, (System.nanoTime() - start) / 1e9);
       });
     }
+    List<PartitionStats> parts = done.parts();
     PartitionStats stats = Engine.merge(parts);
-    double seconds = (System.nanoTime() - start[0]) / 1e9;
+    double seconds = done.seconds();
     checked.checkRowsRead(stats.rows(), spark);
 
     Map<String, Object> in = new LinkedHashMap<>();
@@ -168,7 +169,7 @@ final class EvaluateCommand implements Callable<Integer> {
     in.put("partitions", (long) parts.size());
     in.put("corrupt_files_skipped", checked.skipped());
     in.put("rows_unreadable", checked.unreadableRows());
-    in.put("schema", CheckedInput.schemas(tables));
+    in.put("schema", CheckedInput.schemas(done.tables()));
     Map<String, Object> opts = new LinkedHashMap<>();
     opts.put("logits_col", logitsCol);
     opts.put("label_col", noLabel ? null : labelCol);

@@ -32,11 +32,6 @@ import org.stablesoftmax.kernel.StableSoftmax;
  */
 public final class RowEvaluator {
 
-  /** Label states for {@link #incidents}: no label argument, a null label, a label. */
-  public static final int LABEL_ABSENT = RowResult.LABEL_ABSENT;
-  public static final int LABEL_NULL = RowResult.LABEL_NULL;
-  public static final int LABEL_PRESENT = RowResult.LABEL_PRESENT;
-
   /** What {@code softmax_row_result} gives: a {@link RowResult} as a struct. */
   public static final StructType ROW_RESULT_TYPE = new StructType()
       .add("incidents", DataTypes.createArrayType(DataTypes.StringType, false), false)
@@ -204,7 +199,7 @@ public final class RowEvaluator {
    * The row's incident kinds, as names in declaration order. Unlike the other functions this one
    * answers for null logits ({@code NULL_LOGITS}) and a null label ({@code NULL_LABEL}).
    *
-   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param labelState a {@link RowResult} label state
    * @param dtype the ordinal of the {@link NaiveDtype}
    */
   public ArrayData incidents(ArrayData x, boolean isFloat, int labelState, long label,
@@ -245,7 +240,7 @@ public final class RowEvaluator {
    * the logits as they are, values at {@code t}; a value without meaning (no label in range, an
    * empty row, null logits, an invalid temperature) is null.
    *
-   * @param labelState {@link #LABEL_ABSENT}, {@link #LABEL_NULL} or {@link #LABEL_PRESENT}
+   * @param labelState a {@link RowResult} label state
    * @param dtype the ordinal of the {@link NaiveDtype}
    */
   public InternalRow rowResult(ArrayData x, boolean isFloat, int labelState, long label,
@@ -261,8 +256,8 @@ public final class RowEvaluator {
     out[0] = incidentNames(result.incidents());
     if (x != null && valid) {
       // as cross_entropy: NaN for an empty row, null without a label in range
-      out[1] = labelState != LABEL_PRESENT ? null : n == 0 ? (Double) Double.NaN
-          : nanToNull(result.loss(), result.labelRank() >= 0);
+      out[1] = labelState != RowResult.LABEL_PRESENT ? null : n == 0 ? (Double) Double.NaN
+          : result.labelRank() < 0 ? null : (Double) result.loss();
       out[2] = result.argmax() < 0 ? null : result.argmax();
       out[3] = result.labelRank() < 0 ? null : result.labelRank();
       out[4] = result.entropy();
@@ -270,10 +265,6 @@ public final class RowEvaluator {
       out[6] = result.logSumExp();
     }
     return new GenericInternalRow(out);
-  }
-
-  private static Double nanToNull(double v, boolean defined) {
-    return defined ? v : null;
   }
 
   private static final Map<UTF8String, Integer> KIND_BITS = new HashMap<>();

@@ -33,6 +33,7 @@ import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.udf.SoftmaxFunction.Param;
 import scala.Option;
 import scala.collection.IndexedSeq;
@@ -329,7 +330,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
           break;
         case LABEL:
           if (!function.nullIntolerant()) {
-            out.add(present ? values.labelState(i) : values.constant(RowEvaluator.LABEL_ABSENT));
+            out.add(present ? values.labelState(i) : values.constant(RowResult.LABEL_ABSENT));
           }
           out.add(present ? values.value(i) : values.constant(0L));
           break;
@@ -382,7 +383,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
 
       @Override
       public Object labelState(int i) {
-        return values[i] == null ? RowEvaluator.LABEL_NULL : RowEvaluator.LABEL_PRESENT;
+        return values[i] == null ? RowResult.LABEL_NULL : RowResult.LABEL_PRESENT;
       }
 
       @Override
@@ -473,8 +474,8 @@ public final class SoftmaxExpression extends Expression implements Serializable 
 
       @Override
       public String labelState(int i) {
-        return "(" + nulls[i] + " ? " + RowEvaluator.LABEL_NULL + " : "
-            + RowEvaluator.LABEL_PRESENT + ")";
+        return "(" + nulls[i] + " ? " + RowResult.LABEL_NULL + " : "
+            + RowResult.LABEL_PRESENT + ")";
       }
 
       @Override

@@ -1,26 +1,39 @@
 package org.stablesoftmax.arrow;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVectorHelper;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.BoundReference;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
 import org.apache.spark.sql.execution.vectorized.OffHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
+import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.udf.RowEvaluator;
 import org.stablesoftmax.udf.UnsafeArrays;
+import scala.collection.JavaConverters;
 
 /**
  * Packs a partition's rows (columns at {@link InputColumns#LOGITS} ...) into Arrow vectors, in
@@ -31,7 +44,8 @@ import org.stablesoftmax.udf.UnsafeArrays;
  * labels, ids and row indices {@link BigIntVector}s. They come either from the Parquet reader's
  * columnar batches, copied into the Arrow buffer with one memory copy per run of consecutive rows,
  * or from Spark's internal rows, with one copy per row from {@link UnsafeArrayData}. No element
- * is ever boxed. A null element is null in Arrow and reads as NaN in the buffer.
+ * is ever boxed. A null element is null in Arrow and reads as NaN in the buffer. Input columns to
+ * keep ({@link StageSpec#kept()}) are packed beside them by Spark's own {@code ArrowWriter}.
  */
 public final class ArrowLogitsWriter implements AutoCloseable {
 
@@ -47,6 +61,10 @@ public final class ArrowLogitsWriter implements AutoCloseable {
   private final BigIntVector labels;
   private final BigIntVector ids;
   private final BigIntVector rowIndices;
+  /** The kept columns' vectors and Spark's writer of them, and their projection; or null. */
+  private final VectorSchemaRoot kept;
+  private final ArrowWriter keptWriter;
+  private final UnsafeProjection keptColumns;
   private final LogitsBatch view = new View();
   private boolean closed;
 
@@ -78,6 +96,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     BigIntVector a = null;
     BigIntVector b = null;
     BigIntVector c = null;
+    VectorSchemaRoot k = null;
     try {
       list = ListVector.empty("logits", allocator);
       list.addOrGetVector(FieldType.nullable(new ArrowType.FloatingPoint(
@@ -85,8 +104,11 @@ public final class ArrowLogitsWriter implements AutoCloseable {
       a = new BigIntVector("label", allocator);
       b = new BigIntVector("id", allocator);
       c = new BigIntVector("row_index", allocator);
+      if (!spec.kept().isEmpty()) {
+        k = VectorSchemaRoot.create(arrowSchema(spec.kept()), allocator);
+      }
     } catch (RuntimeException e) {
-      for (AutoCloseable v : new AutoCloseable[] {list, a, b, c}) {
+      for (AutoCloseable v : new AutoCloseable[] {list, a, b, c, k}) {
         closeQuietly(v);
       }
       throw e;
@@ -95,6 +117,35 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     this.labels = a;
     this.ids = b;
     this.rowIndices = c;
+    this.kept = k;
+    if (k == null) {
+      this.keptWriter = null;
+      this.keptColumns = null;
+    } else {
+      this.keptWriter = ArrowWriter.create(k);
+      List<Expression> columns = new ArrayList<>();
+      StructField[] fields = spec.kept().fields();
+      for (int i = 0; i < fields.length; i++) {
+        columns.add(new BoundReference(InputColumns.KEPT + i, fields[i].dataType(),
+            fields[i].nullable()));
+      }
+      this.keptColumns = UnsafeProjection.create(
+          JavaConverters.asScalaBuffer(columns).toSeq());
+    }
+  }
+
+  /**
+   * The Arrow schema of Spark's columns, as Spark's own Arrow conversion makes it (a user-defined
+   * type, such as an MLlib vector, as the type it is stored as).
+   */
+  static Schema arrowSchema(StructType columns) {
+    StructType stored = new StructType();
+    for (StructField f : columns.fields()) {
+      DataType t = f.dataType() instanceof UserDefinedType
+          ? ((UserDefinedType<?>) f.dataType()).sqlType() : f.dataType();
+      stored = stored.add(f.name(), t, f.nullable());
+    }
+    return ArrowUtils.toArrowSchema(stored, "UTC", false, false);
   }
 
   /** Batches handed to the sink so far. */
@@ -216,6 +267,9 @@ public final class ArrowLogitsWriter implements AutoCloseable {
       lastFile = file.clone();
     }
     files[rows] = lastFile;
+    if (keptWriter != null) {
+      keptWriter.write(keptColumns.apply(in));
+    }
     rows++;
   }
 
@@ -308,6 +362,9 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     labels.setValueCount(rows);
     ids.setValueCount(rows);
     rowIndices.setValueCount(rows);
+    if (keptWriter != null) {
+      keptWriter.finish();
+    }
     sink.batch(view);
     batches++;
     largestBatchBytes = Math.max(largestBatchBytes, (long) elements * elementBytes);
@@ -315,6 +372,9 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     labels.reset();
     ids.reset();
     rowIndices.reset();
+    if (keptWriter != null) {
+      keptWriter.reset();
+    }
     rows = 0;
     elements = 0;
     nulls = 0;
@@ -381,6 +441,11 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     public long rowIndex(int row) {
       return rowIndices.get(row);
     }
+
+    @Override
+    public VectorSchemaRoot kept() {
+      return kept;
+    }
   }
 
   @Override
@@ -393,6 +458,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     closeQuietly(labels);
     closeQuietly(ids);
     closeQuietly(rowIndices);
+    closeQuietly(kept);
   }
 
   private static void closeQuietly(AutoCloseable c) {

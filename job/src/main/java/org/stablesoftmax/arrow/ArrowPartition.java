@@ -19,16 +19,23 @@ public final class ArrowPartition {
   /** Runs {@code work} with the partition's allocator, closed before this returns. */
   public static <T> T run(String purpose, Function<BufferAllocator, T> work) {
     TaskContext task = TaskContext.get();
-    String name = task == null ? "stablesoftmax-" + purpose : "stablesoftmax-" + purpose
-        + "-partition-" + task.partitionId() + "-attempt-" + task.attemptNumber();
-    BufferAllocator allocator = ArrowUtils.rootAllocator().newChildAllocator(name, 0,
-        Long.MAX_VALUE);
-    try (BufferAllocator a = allocator) {
+    try (BufferAllocator a = allocator(purpose)) {
       if (task != null) {
         // a backstop: closing twice is harmless
         task.addTaskCompletionListener((TaskCompletionListener) t -> a.close());
       }
       return work.apply(a);
     }
+  }
+
+  /**
+   * A new child allocator for the partition's work, named after it; the caller closes it (and
+   * arranges for it to be closed when the task ends).
+   */
+  public static BufferAllocator allocator(String purpose) {
+    TaskContext task = TaskContext.get();
+    String name = task == null ? "stablesoftmax-" + purpose : "stablesoftmax-" + purpose
+        + "-partition-" + task.partitionId() + "-attempt-" + task.attemptNumber();
+    return ArrowUtils.rootAllocator().newChildAllocator(name, 0, Long.MAX_VALUE);
   }
 }

@@ -20,13 +20,24 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
 
   /** What takes each row's result. */
   public interface RowConsumer {
-    /** Row {@code row} of {@code batch} came to {@code result} (reused after this returns). */
+    /** A batch begins: its rows follow. */
+    default void beginBatch(LogitsBatch batch) {}
+
+    /**
+     * Row {@code row} of {@code batch} came to {@code result} (reused after this returns); the
+     * stage's {@link #softmax}, {@link #logSoftmax} and {@link #topK} answer for this row until
+     * this returns.
+     */
     void row(LogitsBatch batch, int row, RowResult result);
+
+    /** The batch's rows are all done; its vectors are reused once this returns. */
+    default void endBatch(LogitsBatch batch) {}
   }
 
   private final StageSpec spec;
   private final RowConsumer consumer;
-  private final RowResult result = new RowResult();
+  private final SoftmaxRow kernel = new SoftmaxRow();
+  private final RowResult result = new RowResult(kernel);
   private final RowResult.Logits current = this::analyze;
   private int[] offsets = new int[0];
   private ByteBuffer data;
@@ -52,6 +63,7 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
     data = ((BaseFixedWidthVector) batch.logits().getDataVector()).getDataBuffer()
         .nioBuffer(0, batch.elements() * batch.elementBytes())
         .order(ByteOrder.LITTLE_ENDIAN);
+    consumer.beginBatch(batch);
     for (int i = 0; i < rows; i++) {
       boolean labelNull = batch.labelNull(i);
       int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
@@ -63,6 +75,35 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
           spec.naiveDtype());
       consumer.row(batch, i, result);
     }
+    consumer.endBatch(batch);
+  }
+
+  /**
+   * Writes the current row's softmax at the stage's temperature into {@code out}, at the row's
+   * own element offset in the batch (an output list of the batch's offsets), in the row's element
+   * type: the bits of {@link SoftmaxRow#softmax(ByteBuffer, int, int, BufferElement, double,
+   * ByteBuffer, int)}.
+   */
+  public void softmax(ByteBuffer out) {
+    kernel.softmax(data, rowOffset, rowLength, type, spec.temperature(), out, rowOffset);
+  }
+
+  /** As {@link #softmax}, the log-softmax. */
+  public void logSoftmax(ByteBuffer out) {
+    kernel.logSoftmax(data, rowOffset, rowLength, type, spec.temperature(), out, rowOffset);
+  }
+
+  /**
+   * Writes the current row's top {@code min(k, C)} classes into {@code out} and returns how many
+   * ({@link SoftmaxRow#topK}).
+   */
+  public int topK(int k, int[] out) {
+    return kernel.topK(k, out, 0);
+  }
+
+  /** Where the current row's elements begin in the batch. */
+  public int rowOffset() {
+    return rowOffset;
   }
 
   private void analyze(SoftmaxRow row, double temperature) {

@@ -1,12 +1,13 @@
 package org.stablesoftmax.arrow;
 
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * One batch of rows as the {@link ArrowLogitsWriter} packed them: the logits as an Arrow
- * {@link ListVector} (null rows null; a null element null, and NaN in the data buffer), and per
- * row its label, id, file and row index. Valid only while the sink it was handed to runs.
+ * {@link ListVector} (null rows null; a null element null, and NaN in the data buffer), per
+ * row its label, id, file and row index, and the kept input columns. Valid only while the sink it was handed to runs.
  */
 public interface LogitsBatch {
 
@@ -39,4 +40,11 @@ public interface LogitsBatch {
   UTF8String file(int row);
 
   long rowIndex(int row);
+
+  /**
+   * The kept input columns of the batch's rows ({@link StageSpec#kept()}), as Spark's
+   * {@code ArrowWriter} writes them; null when none are kept. A consumer may transfer their buffers
+   * away.
+   */
+  VectorSchemaRoot kept();
 }

@@ -1,6 +1,7 @@
 package org.stablesoftmax.arrow;
 
 import java.io.Serializable;
+import org.apache.spark.sql.types.StructType;
 import org.stablesoftmax.kernel.NaiveDtype;
 
 /**
@@ -12,7 +13,9 @@ import org.stablesoftmax.kernel.NaiveDtype;
  * @param hasLabel false when there is no label column
  * @param batchBytes the bound on a batch's logits, in bytes
  * @param batchRows the bound on a batch's rows
+ * @param kept the input columns carried through (from {@link InputColumns#KEPT} on), packed into
+ *     the batch's {@link LogitsBatch#kept()} vectors; empty for none
  */
 public record StageSpec(LogitsKind logits, double temperature, NaiveDtype naiveDtype,
-    boolean hasLabel, long batchBytes, int batchRows) implements Serializable {
+    boolean hasLabel, long batchBytes, int batchRows, StructType kept) implements Serializable {
 }

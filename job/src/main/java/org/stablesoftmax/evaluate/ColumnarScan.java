@@ -117,12 +117,12 @@ public final class ColumnarScan implements Serializable {
   }
 
   /** The scan's batches, partitioned as the input's rows. */
-  RDD<ColumnarBatch> batches() {
+  public RDD<ColumnarBatch> batches() {
     return batches;
   }
 
   /** The logits' column in a batch. */
-  int logitsColumn() {
+  public int logitsColumn() {
     return logitsColumn;
   }
 
@@ -130,7 +130,7 @@ public final class ColumnarScan implements Serializable {
    * A projection of a batch row to the input's columns (at {@link InputColumns#LOGITS} ...), the
    * logits null; made in the task.
    */
-  UnsafeProjection scalarProjection() {
+  public UnsafeProjection scalarProjection() {
     return UnsafeProjection.create(scalars, scanOutput);
   }
 }

@@ -61,8 +61,8 @@ public enum Engine {
   abstract JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec);
 
   /**
-   * For tests only: with this Spark setting true, every evaluation task fails its first attempt
-   * after doing its work, and Spark runs it again.
+   * For tests only: with this Spark setting true, every evaluation or transform task fails its
+   * first attempt after doing its work, and Spark runs it again.
    */
   public static final String FAIL_FIRST_ATTEMPT = "spark.stablesoftmax.test.failFirstAttempt";
 
@@ -80,14 +80,19 @@ public enum Engine {
       PartitionEvaluator<T> evaluator) {
     return input.mapPartitions((FlatMapFunction<Iterator<T>, PartitionStats>) it -> {
       PartitionStats stats = evaluator.evaluate(it);
-      TaskContext task = TaskContext.get();
-      if (task.attemptNumber() == 0 && SparkEnv.get().conf().getBoolean(FAIL_FIRST_ATTEMPT,
-          false)) {
-        throw new IllegalStateException("task " + task.partitionId() + " fails its first attempt,"
-            + " as " + FAIL_FIRST_ATTEMPT + " asks");
-      }
+      failFirstAttemptIfAsked();
       return Collections.singletonList(stats).iterator();
     });
+  }
+
+  /** For tests: fails the task's first attempt, its work done, if {@link #FAIL_FIRST_ATTEMPT}. */
+  public static void failFirstAttemptIfAsked() {
+    TaskContext task = TaskContext.get();
+    if (task.attemptNumber() == 0 && SparkEnv.get().conf().getBoolean(FAIL_FIRST_ATTEMPT,
+        false)) {
+      throw new IllegalStateException("task " + task.partitionId() + " fails its first attempt,"
+          + " as " + FAIL_FIRST_ATTEMPT + " asks");
+    }
   }
 
   /** Evaluates the input: the partitions' states, in partition order. */

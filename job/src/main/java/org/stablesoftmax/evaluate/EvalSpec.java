@@ -1,6 +1,7 @@
 package org.stablesoftmax.evaluate;
 
 import java.io.Serializable;
+import org.apache.spark.sql.types.StructType;
 import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.arrow.StageSpec;
 import org.stablesoftmax.kernel.NaiveDtype;
@@ -25,6 +26,7 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
 
   /** What the Arrow stage computes for this evaluation. */
   public StageSpec stage() {
-    return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows);
+    return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows,
+        new StructType());
   }
 }

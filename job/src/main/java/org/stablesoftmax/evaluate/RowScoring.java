@@ -14,7 +14,7 @@ import org.stablesoftmax.stats.RowId;
  * whether it is evaluated or skipped (and why), and its id in the examples. Both engines compute
  * the result with {@link RowResult#compute}, so they agree to the bit.
  */
-final class RowScoring {
+public final class RowScoring {
 
   /** The incidents that depend on the label; not counted for a row whose label is ignored. */
   private static final int LABEL_INCIDENTS = IncidentKind.LABEL_OUT_OF_RANGE.bit()
@@ -25,11 +25,11 @@ final class RowScoring {
   private UTF8String lastFile;
   private String lastFileName;
 
-  RowScoring(EvalSpec spec) {
+  public RowScoring(EvalSpec spec) {
     this.spec = spec;
   }
 
-  PartitionStats stats() {
+  public PartitionStats stats() {
     return stats;
   }
 
@@ -38,7 +38,7 @@ final class RowScoring {
    * counts the row with its incidents, then adds its values, or counts it as skipped with its
    * reason.
    */
-  void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
+  public void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
       UTF8String file, long rowIndex) {
     int bits = result.incidents();
     boolean ignored = false;

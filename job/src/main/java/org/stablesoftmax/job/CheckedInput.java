@@ -1,6 +1,9 @@
 package org.stablesoftmax.job;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -63,16 +66,15 @@ final class CheckedInput {
   }
 
   /**
-   * Reads the input's tables and runs {@code work} on them; when the work fails on a file of the
+   * Reads the input's tables ({@code tables} of the files) and runs {@code work} on them; when the work fails on a file of the
    * input, names it, or with {@code --ignore-corrupt-files} skips it whole and runs the work
    * again without it.
    */
-  <T> T read(SparkSession spark, String logitsCol, String labelCol, String idCol, Work<T> work)
-      throws Exception {
+  <T> T read(Function<InputFiles, List<InputTable>> tables, Work<T> work) throws Exception {
     while (true) {
-      List<InputTable> tables = InputTable.read(spark, files, logitsCol, labelCol, idCol);
+      List<InputTable> read = tables.apply(files);
       try {
-        return work.run(tables);
+        return work.run(read);
       } catch (Exception e) {
         InputFiles.Footer bad = failedFile(e);
         if (bad == null) {
@@ -145,6 +147,17 @@ final class CheckedInput {
           + " unreadable file(s), " + unreadableRows() + " rows by their footers (listed in"
           + " input.corrupt_files_skipped): " + String.join(", ", skipped()));
     }
+  }
+
+  /** What the output's JSON says of the input read as {@code tables}, in order. */
+  Map<String, Object> facts(List<InputTable> tables) {
+    Map<String, Object> in = new LinkedHashMap<>();
+    in.put("path", input);
+    in.put("files", (long) files.readable.size());
+    in.put("corrupt_files_skipped", skipped());
+    in.put("rows_unreadable", unreadableRows());
+    in.put("schema", schemas(tables));
+    return in;
   }
 
   static String schemas(List<InputTable> tables) {

@@ -28,10 +28,11 @@ import org.stablesoftmax.arrow.InputColumns;
 import org.stablesoftmax.arrow.LogitsKind;
 
 /**
- * The input as the engines read it, its columns checked: {@code logits} (as stored), {@code label}
+ * The input as the engines read it, its columns checked: the logits (as stored), the label
  * (bigint; an integral double converted, any other double as an out-of-range label; null when
- * there is none), {@code id} (bigint or null), and the row's file and index in it, in the order
- * of {@link InputColumns#LOGITS} ... .
+ * there is none), the id (bigint or null), and the row's file and index in it, in the order of
+ * {@link InputColumns#LOGITS} ..., under names of their own ({@link #COLUMN_PREFIX}); then the
+ * input columns to keep, as they are, from {@link InputColumns#KEPT} on.
  */
 final class InputTable {
 
@@ -41,14 +42,21 @@ final class InputTable {
   /** Parquet's setting (ParquetInputFormat's) that verifies page checksums as pages are read. */
   static final String VERIFY_CHECKSUMS = "parquet.page.verify-checksum.enabled";
 
+  /** Begins the names of the standardized columns, which no input column is expected to use. */
+  static final String COLUMN_PREFIX = "__stablesoftmax_";
+
   final Dataset<Row> rows;
   final StructType schema;
   final LogitsKind logitsKind;
+  /** The kept input columns, as they are in {@link #rows} from {@link InputColumns#KEPT} on. */
+  final StructType kept;
 
-  private InputTable(Dataset<Row> rows, StructType schema, LogitsKind logitsKind) {
+  private InputTable(Dataset<Row> rows, StructType schema, LogitsKind logitsKind,
+      StructType kept) {
     this.rows = rows;
     this.schema = schema;
     this.logitsKind = logitsKind;
+    this.kept = kept;
   }
 
   /**
@@ -63,6 +71,35 @@ final class InputTable {
    */
   static List<InputTable> read(SparkSession spark, InputFiles files, String logitsCol,
       String labelCol, String idCol) {
+    return read(spark, files, logitsCol, labelCol, idCol, List.of());
+  }
+
+  /**
+   * {@link #read(SparkSession, InputFiles, String, String, String)}, keeping the input columns
+   * {@code keep} (null: every column) after the standardized ones.
+   *
+   * @throws UserError also if a column to keep is not in the input
+   */
+  static List<InputTable> read(SparkSession spark, InputFiles files, String logitsCol,
+      String labelCol, String idCol, List<String> keep) {
+    Map<List<String>, List<InputFiles.Footer>> groups = groups(files, logitsCol, labelCol, idCol);
+    List<InputTable> tables = new ArrayList<>();
+    for (Map.Entry<List<String>, List<InputFiles.Footer>> g : groups.entrySet()) {
+      try {
+        tables.add(read(spark, files, g.getValue(), logitsCol, labelCol, idCol, keep));
+      } catch (UserError e) {
+        if (groups.size() == 1) {
+          throw e;
+        }
+        throw disagreement(groups, g.getKey(), Arrays.asList(logitsCol, labelCol, idCol), e);
+      }
+    }
+    return tables;
+  }
+
+  /** The readable files by the types of the logits, label and id columns in their footers. */
+  private static Map<List<String>, List<InputFiles.Footer>> groups(InputFiles files,
+      String logitsCol, String labelCol, String idCol) {
     Map<List<String>, List<InputFiles.Footer>> groups = new LinkedHashMap<>();
     for (InputFiles.Footer f : files.readable) {
       StructType s = f.schema();
@@ -73,18 +110,23 @@ final class InputTable {
       }
       groups.computeIfAbsent(types, k -> new ArrayList<>()).add(f);
     }
-    List<InputTable> tables = new ArrayList<>();
-    for (Map.Entry<List<String>, List<InputFiles.Footer>> g : groups.entrySet()) {
-      try {
-        tables.add(read(spark, files, g.getValue(), logitsCol, labelCol, idCol));
-      } catch (UserError e) {
-        if (groups.size() == 1) {
-          throw e;
-        }
-        throw disagreement(groups, g.getKey(), Arrays.asList(logitsCol, labelCol, idCol), e);
-      }
+    return groups;
+  }
+
+  /**
+   * The input as one table, for a command that writes one dataset of one schema.
+   *
+   * @throws UserError also where the input's files disagree on a column's type
+   */
+  static InputTable readOne(SparkSession spark, InputFiles files, String logitsCol,
+      String labelCol, String idCol, List<String> keep, String why) {
+    List<InputTable> tables = read(spark, files, logitsCol, labelCol, idCol, keep);
+    if (tables.size() == 1) {
+      return tables.get(0);
     }
-    return tables;
+    Map<List<String>, List<InputFiles.Footer>> groups = groups(files, logitsCol, labelCol, idCol);
+    throw disagreement(groups, groups.keySet().iterator().next(),
+        Arrays.asList(logitsCol, labelCol, idCol), new UserError(why));
   }
 
   /** The files' disagreement on a column, naming a file of {@code bad} and one of another kind. */
@@ -109,7 +151,8 @@ final class InputTable {
   }
 
   private static InputTable read(SparkSession spark, InputFiles files,
-      List<InputFiles.Footer> group, String logitsCol, String labelCol, String idCol) {
+      List<InputFiles.Footer> group, String logitsCol, String labelCol, String idCol,
+      List<String> keep) {
     // Parquet page checksums, where files carry them, are verified as the pages are read
     DataFrameReader reader = spark.read().option(VERIFY_CHECKSUMS, "true");
     String written = InputFiles.sparkSchema(group);
@@ -120,7 +163,7 @@ final class InputTable {
     if (files.isDirectory) {
       reader = reader.option("basePath", files.input);
     }
-    String name = group.size() == files.readable.size() ? files.input : group.get(0).path();
+    String name = name(files, group);
     Dataset<Row> df;
     try {
       // the files themselves, not the directory: Spark does not look into plain subdirectories
@@ -157,10 +200,25 @@ final class InputTable {
       }
       id = col(quote(idCol)).cast(DataTypes.LongType);
     }
-    Dataset<Row> rows = df.select(logitsColumn.as("logits"), label.as("label"),
-        id.as("id"), col("_metadata.file_path").as("file"),
-        col("_metadata.row_index").as("row_index"));
-    return new InputTable(rows, schema, kind);
+    List<Column> columns = new ArrayList<>(List.of(logitsColumn.as(COLUMN_PREFIX + "logits"),
+        label.as(COLUMN_PREFIX + "label"), id.as(COLUMN_PREFIX + "id"),
+        col("_metadata.file_path").as(COLUMN_PREFIX + "file"),
+        col("_metadata.row_index").as(COLUMN_PREFIX + "row_index")));
+    StructType kept = new StructType();
+    for (String k : keep == null ? Arrays.asList(schema.fieldNames()) : keep) {
+      if (schema.getFieldIndex(k).isEmpty()) {
+        throw new UserError("The column '" + k + "' to keep is not in " + name
+            + " (columns: " + String.join(", ", schema.fieldNames()) + "); fix --keep.");
+      }
+      kept = kept.add(schema.apply(k));
+      columns.add(col(quote(k)));
+    }
+    return new InputTable(df.select(columns.toArray(new Column[0])), schema, kind, kept);
+  }
+
+  /** The input, or the group's first file when the input's files are read in groups. */
+  private static String name(InputFiles files, List<InputFiles.Footer> group) {
+    return group.size() == files.readable.size() ? files.input : group.get(0).path();
   }
 
   private static StructField field(StructType schema, String name, String what, String input,

@@ -1,6 +1,8 @@
 package org.stablesoftmax.job;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
@@ -94,6 +96,13 @@ final class OutputDir {
   /** Where to write: the staging directory (not created yet). */
   String staging() {
     return staging.toString();
+  }
+
+  /** Writes a file {@code name} of UTF-8 {@code text} into the staging directory. */
+  void write(String name, String text) throws IOException {
+    try (OutputStream o = fs.create(new Path(staging, name), false)) {
+      o.write(text.getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   /** Moves the complete staging directory into place. */

@@ -137,34 +137,7 @@ final class Summary {
       g.writeEndArray();
       g.writeEndObject();
 
-      g.writeObjectFieldStart("incidents");
-      g.writeStringField("naive_dtype", naiveDtype);
-      g.writeNumberField("naive_failure_rows", stats.naiveFailureRows());
-      g.writeNumberField("rows", stats.incidentRows());
-      number(g, "rate", incidentRate());
-      g.writeObjectFieldStart("counts");
-      for (IncidentKind k : IncidentKind.values()) {
-        g.writeNumberField(k.name(), stats.incidentCount(k));
-      }
-      g.writeEndObject();
-      g.writeObjectFieldStart("examples");
-      for (IncidentKind k : IncidentKind.values()) {
-        List<RowId> ids = stats.examples(k);
-        if (ids.isEmpty()) {
-          continue;
-        }
-        g.writeArrayFieldStart(k.name());
-        for (RowId id : ids) {
-          if (id.file() == null) {
-            g.writeNumber(id.number());
-          } else {
-            g.writeString(id.toString());
-          }
-        }
-        g.writeEndArray();
-      }
-      g.writeEndObject();
-      g.writeEndObject();
+      incidents(g, stats, naiveDtype);
 
       g.writeObjectFieldStart("timing");
       number(g, "evaluate_seconds", seconds);
@@ -173,13 +146,7 @@ final class Summary {
 
       write(g, "input", input);
       write(g, "options", options);
-      Map<String, Object> versions = new LinkedHashMap<>();
-      versions.put("stablesoftmax", new Main.Version().getVersion()[0].replace(
-          "stablesoftmax ", ""));
-      versions.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-      versions.put("java", System.getProperty("java.version"));
-      versions.put("kernel", StableSoftmax.implementation());
-      write(g, "versions", versions);
+      write(g, "versions", versions());
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -187,7 +154,51 @@ final class Summary {
     return out.toString() + System.lineSeparator();
   }
 
-  private static void number(JsonGenerator g, String name, double v) throws IOException {
+  /** The {@code incidents} object: counts per kind and the example ids, as both commands write it. */
+  static void incidents(JsonGenerator g, PartitionStats stats, String naiveDtype)
+      throws IOException {
+    g.writeObjectFieldStart("incidents");
+    g.writeStringField("naive_dtype", naiveDtype);
+    g.writeNumberField("naive_failure_rows", stats.naiveFailureRows());
+    g.writeNumberField("rows", stats.incidentRows());
+    number(g, "rate", ratio(stats.incidentRows(), stats.rows()));
+    g.writeObjectFieldStart("counts");
+    for (IncidentKind k : IncidentKind.values()) {
+      g.writeNumberField(k.name(), stats.incidentCount(k));
+    }
+    g.writeEndObject();
+    g.writeObjectFieldStart("examples");
+    for (IncidentKind k : IncidentKind.values()) {
+      List<RowId> ids = stats.examples(k);
+      if (ids.isEmpty()) {
+        continue;
+      }
+      g.writeArrayFieldStart(k.name());
+      for (RowId id : ids) {
+        if (id.file() == null) {
+          g.writeNumber(id.number());
+        } else {
+          g.writeString(id.toString());
+        }
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  /** The versions of what computed the results. */
+  static Map<String, Object> versions() {
+    Map<String, Object> versions = new LinkedHashMap<>();
+    versions.put("stablesoftmax", new Main.Version().getVersion()[0].replace(
+        "stablesoftmax ", ""));
+    versions.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+    versions.put("java", System.getProperty("java.version"));
+    versions.put("kernel", StableSoftmax.implementation());
+    return versions;
+  }
+
+  static void number(JsonGenerator g, String name, double v) throws IOException {
     g.writeFieldName(name);
     if (Double.isFinite(v)) {
       g.writeNumber(ShortestDouble.of(v));
@@ -196,7 +207,7 @@ final class Summary {
     }
   }
 
-  private static void write(JsonGenerator g, String name, Map<String, Object> values)
+  static void write(JsonGenerator g, String name, Map<String, Object> values)
       throws IOException {
     g.writeObjectFieldStart(name);
     for (Map.Entry<String, Object> e : values.entrySet()) {
@@ -240,10 +251,18 @@ final class Summary {
       line(sb, "ECE (15 bins)", compact(ece()));
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
+    incidentLines(sb, stats, naiveDtype);
+    line(sb, "time", String.format("%.2f s (%,.0f rows/s)", seconds,
+        seconds > 0 ? rowsPerSecond() : 0.0));
+    return sb.toString();
+  }
+
+  /** The incident lines of the printed table, as both commands print them. */
+  static void incidentLines(StringBuilder sb, PartitionStats stats, String naiveDtype) {
     line(sb, "naive " + naiveDtype + " fails on", String.format("%,d rows",
         stats.naiveFailureRows()));
     line(sb, "rows with incidents", String.format("%,d (%s)", stats.incidentRows(),
-        percent(incidentRate())));
+        percent(ratio(stats.incidentRows(), stats.rows()))));
     for (IncidentKind k : IncidentKind.values()) {
       long n = stats.incidentCount(k);
       if (n > 0) {
@@ -253,12 +272,9 @@ final class Summary {
             examples.substring(1, examples.length() - 1), n > 3 ? ", ..." : ""));
       }
     }
-    line(sb, "time", String.format("%.2f s (%,.0f rows/s)", seconds,
-        seconds > 0 ? rowsPerSecond() : 0.0));
-    return sb.toString();
   }
 
-  private static void line(StringBuilder sb, String name, String value) {
+  static void line(StringBuilder sb, String name, String value) {
     sb.append(String.format("  %-28s %s%n", name, value));
   }
 

@@ -106,7 +106,7 @@ class CommandLineUsageTest {
     CliProcess.Result r = CliProcess.run(dir, "evaluate", "--conf", "mine.properties",
         "--help");
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.stdout()).as("--top-k's default").contains("The k of the top-k accuracy"
+    assertThat(r.stdout()).as("--top-k's default").contains("The k of top-k"
         + " (default 3)");
   }
 

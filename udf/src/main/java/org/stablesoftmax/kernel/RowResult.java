@@ -27,6 +27,9 @@ public final class RowResult {
 
   private final SoftmaxRow row;
 
+  private boolean logitsNull;
+  private int labelState;
+  private int length;
   private int incidents;
   private double loss;
   private int argmax;
@@ -46,6 +49,9 @@ public final class RowResult {
   }
 
   private void clear() {
+    logitsNull = true;
+    labelState = LABEL_ABSENT;
+    length = 0;
     incidents = 0;
     loss = Double.NaN;
     argmax = -1;
@@ -70,11 +76,14 @@ public final class RowResult {
   public RowResult compute(Logits logits, boolean nullElement, boolean nanElement,
       int labelState, long label, double temperature, NaiveDtype dtype) {
     clear();
+    this.labelState = labelState;
     if (logits == null) {
       incidents = incidents(row, true, labelState, label, dtype, false, false);
       return this;
     }
     logits.analyze(row, 1.0);
+    logitsNull = false;
+    length = row.length();
     incidents = incidents(row, false, labelState, label, dtype, nullElement, nanElement);
     if (temperature != 1.0) {
       logits.analyze(row, temperature);
@@ -120,6 +129,29 @@ public final class RowResult {
       }
     }
     return bits;
+  }
+
+  /** Whether the row's logits were null: its values are SQL null (only incidents are set). */
+  public boolean logitsNull() {
+    return logitsNull;
+  }
+
+  /** The row's number of classes (0 for null logits). */
+  public int length() {
+    return length;
+  }
+
+  /**
+   * Whether the loss is SQL null, as {@code cross_entropy} answers: for null logits, without a
+   * label, and for a label out of range of a non-empty row (an empty row's loss is NaN).
+   */
+  public boolean lossNull() {
+    return logitsNull || labelState != LABEL_PRESENT || (length > 0 && labelRank < 0);
+  }
+
+  /** Whether the prediction is SQL null, as {@code argmax} answers: null or empty logits. */
+  public boolean predictionNull() {
+    return argmax < 0;
   }
 
   /** The row's {@link IncidentKind} set. */

@@ -256,9 +256,8 @@ public final class RowEvaluator {
     out[0] = incidentNames(result.incidents());
     if (x != null && valid) {
       // as cross_entropy: NaN for an empty row, null without a label in range
-      out[1] = labelState != RowResult.LABEL_PRESENT ? null : n == 0 ? (Double) Double.NaN
-          : result.labelRank() < 0 ? null : (Double) result.loss();
-      out[2] = result.argmax() < 0 ? null : result.argmax();
+      out[1] = result.lossNull() ? null : (Double) result.loss();
+      out[2] = result.predictionNull() ? null : result.argmax();
       out[3] = result.labelRank() < 0 ? null : result.labelRank();
       out[4] = result.entropy();
       out[5] = result.maxProbability();

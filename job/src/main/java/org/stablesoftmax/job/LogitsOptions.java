@@ -1,0 +1,137 @@
+package org.stablesoftmax.job;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.stablesoftmax.evaluate.Engine;
+import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.StableSoftmax;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of the commands that read logits ({@code evaluate}, {@code transform}), a picocli
+ * mixin, and their checks, each a one-line refusal.
+ */
+final class LogitsOptions {
+
+  /** The Arrow engine's bound on a batch's rows (as the Parquet reader's default batch). */
+  static final int BATCH_ROWS = 4096;
+
+  @Option(names = "--input", required = true, paramLabel = "PATH",
+      description = "A Parquet file, a directory of them, or a glob.")
+  String input;
+
+  @Option(names = "--logits-col", paramLabel = "NAME",
+      description = "The logits: array<float>, array<double> or an MLlib Vector"
+          + " (default ${DEFAULT-VALUE}).")
+  String logitsCol;
+
+  @Option(names = "--label-col", paramLabel = "NAME",
+      description = "The label: int, bigint or an integral double (default ${DEFAULT-VALUE}).")
+  String labelCol;
+
+  @Option(names = "--no-label", description = "No label column: no loss, softmax-only results.")
+  boolean noLabel;
+
+  @Option(names = "--id-col", paramLabel = "NAME",
+      description = "An integer id naming rows in the incident examples; without it, rows are"
+          + " named file#row-index.")
+  String idCol;
+
+  @Option(names = "--temperature", paramLabel = "T",
+      description = "Divide the logits by T (default ${DEFAULT-VALUE}).")
+  double temperature;
+
+  @Option(names = "--top-k", paramLabel = "K",
+      description = "The k of top-k (default ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--naive-dtype", paramLabel = "DTYPE",
+      description = "float32, float64, float16 or bfloat16: the dtype of the naive softmax whose"
+          + " failures are incidents (default ${DEFAULT-VALUE}).")
+  String naiveDtype;
+
+  @Option(names = "--engine", paramLabel = "arrow|udf",
+      description = "arrow: Arrow batches through the kernel (fast); udf: the Spark SQL"
+          + " functions. Both give the same bits (default ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(names = "--overwrite", description = "Replace a non-empty output directory.")
+  boolean overwrite;
+
+  @Option(names = "--ignore-corrupt-files",
+      description = "Skip corrupt Parquet files, each whole (listed in the output's JSON),"
+          + " instead of failing.")
+  boolean ignoreCorruptFiles;
+
+  @Option(names = "--batch-bytes", paramLabel = "BYTES",
+      description = "The Arrow engine's batch size bound, in bytes of logits"
+          + " (default ${DEFAULT-VALUE}).")
+  long batchBytes;
+
+  /** Checks the values that picocli cannot. */
+  void check() {
+    if (!StableSoftmax.isValidTemperature(temperature)) {
+      throw new UserError("--temperature must be a positive number between 1e-300 and 1e300,"
+          + " got " + temperature + ".");
+    }
+    if (topK < 1) {
+      throw new UserError("--top-k must be at least 1, got " + topK + ".");
+    }
+    dtype();
+    engine();
+    if (batchBytes < 1024) {
+      throw new UserError("--batch-bytes must be at least 1024, got " + batchBytes + ".");
+    }
+  }
+
+  NaiveDtype dtype() {
+    try {
+      return NaiveDtype.parse(naiveDtype);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--naive-dtype must be float32, float64, float16 or bfloat16, got '"
+          + naiveDtype + "'.", e);
+    }
+  }
+
+  Engine engine() {
+    try {
+      return Engine.valueOf(engine.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--engine must be arrow or udf, got '" + engine + "'.", e);
+    }
+  }
+
+  /** The options as the output's JSON lists them, in order. */
+  Map<String, Object> facts() {
+    Map<String, Object> opts = new LinkedHashMap<>();
+    opts.put("logits_col", logitsCol);
+    opts.put("label_col", label());
+    opts.put("id_col", idCol);
+    opts.put("temperature", temperature);
+    opts.put("top_k", (long) topK);
+    opts.put("naive_dtype", dtype().label());
+    opts.put("engine", engine().name().toLowerCase(Locale.ROOT));
+    opts.put("ignore_corrupt_files", ignoreCorruptFiles);
+    return opts;
+  }
+
+  /** The label column; null with {@code --no-label}. */
+  String label() {
+    return noLabel ? null : labelCol;
+  }
+
+  /**
+   * Sets the session up to read the input: the Parquet reader's batches hold whole rows, so a
+   * batch of wide rows is kept within {@code --batch-bytes}; with {@code --ignore-corrupt-files}
+   * a corrupt file is skipped whole, by {@link CheckedInput}, never in part by Spark.
+   */
+  void configure(SessionSettings settings, InputFiles files) {
+    if (ignoreCorruptFiles) {
+      settings.set(CheckedInput.SPARK_IGNORES_CORRUPT_FILES, "false");
+    }
+    long rowBytes = 8 * files.valuesPerRow();
+    settings.set("spark.sql.parquet.columnarReaderBatchSize",
+        Long.toString(Math.max(1, Math.min(BATCH_ROWS, batchBytes / rowBytes))));
+  }
+}

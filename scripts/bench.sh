@@ -10,6 +10,11 @@
 #                                                 only vs a boxed Java UDF vs higher-order
 #                                                 functions, on 1,000,000 x 128 and 2,000 x 32,768
 #                                                 float; then 500 x 200,000 double in 1 GiB
+#   scripts/bench.sh transform [rounds [rows [classes]]]
+#                                                 stablesoftmax transform (both engines) vs a plain
+#                                                 copy vs higher-order functions, each run its own
+#                                                 cold JVM as scripts/run-local.sh runs one; 3
+#                                                 rounds of 1,000,000 x 128 float by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,12 +22,13 @@ what="${1:-}"
 shift || true
 
 case "$what" in
-  kernel|buffer|sql|evaluate) ;;
+  kernel|buffer|sql|evaluate|transform) ;;
   *)
     echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
     echo "       scripts/bench.sh buffer [extra JMH options]" >&2
     echo "       scripts/bench.sh sql [rows [classes [rounds [master]]]]" >&2
     echo "       scripts/bench.sh evaluate [rounds]" >&2
+    echo "       scripts/bench.sh transform [rounds [rows [classes]]]" >&2
     exit 2
     ;;
 esac
@@ -47,7 +53,8 @@ jmh() {
   java --add-modules jdk.incubator.vector -cp "$cp" org.openjdk.jmh.Main "${opts[@]}" "$@"
 }
 
-echo "JVM: $(java -version 2>&1 | head -n 1); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+machine="JVM: $(java -version 2>&1 | head -n 1); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+echo "$machine"
 
 if [ "$what" = sql ]; then
   # Spark's Java 17 options, written by the build from the parent pom
@@ -81,6 +88,156 @@ if [ "$what" = evaluate ]; then
   fi
   printf '\n500 rows x 200,000 double logits, local[*], --driver-memory 1g:\n'
   DRIVER_MEMORY=1g scripts/run-local.sh evaluate --input "$wide" --id-col id
+  exit
+fi
+if [ "$what" = transform ]; then
+  rounds="${1:-3}" rows="${2:-1000000}" classes="${3:-128}"
+  for n in "$rounds" "$rows" "$classes"; do
+    if ! [[ "$n" =~ ^[1-9][0-9]*$ ]]; then
+      echo "bench.sh: transform takes whole numbers [rounds [rows [classes]]], got '$n'" >&2
+      exit 2
+    fi
+  done
+  command_line="scripts/bench.sh transform $rounds $rows $classes"
+  # the thin jar and Spark's classpath, as scripts/run-local.sh builds them (no install)
+  build -DskipTests package
+  version=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)
+  jar="job/target/stablesoftmax-${version}.jar"
+  spark_cp="$(cat job/target/spark-classpath.txt)"
+  spark_version=$(tr ':' '\n' <<< "$spark_cp" | sed -n 's:.*/spark-core_[^/]*-\([^/-]*\)\.jar$:\1:p')
+  master=$(awk '$1 == "spark.master" {print $2}' conf/spark-defaults.conf)
+  memory=${DRIVER_MEMORY:-$(awk '$1 == "spark.driver.memory" {print $2}' conf/spark-defaults.conf)}
+  memory=${memory:-2g}
+  read -r -a jvm_opts < udf/target/test-classes/spark-java17-options.txt
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  mkdir -p logs
+  # one spark-submit in a fresh JVM, as scripts/run-local.sh runs stablesoftmax (the same JVM
+  # flags, heap and conf/spark-defaults.conf); the job's test classes hold TransformBenchmark
+  submit() {
+    local class="$1"
+    shift
+    java -Xmx"$memory" "${jvm_opts[@]}" --add-modules=jdk.incubator.vector \
+      -Dlog4j2.configurationFile=conf/log4j2.properties \
+      -cp "$spark_cp:job/target/test-classes:$jar" \
+      org.apache.spark.deploy.SparkSubmit --properties-file conf/spark-defaults.conf \
+      --class "$class" "$jar" "$@" </dev/null
+  }
+
+  data="$out/evaluate-data-${rows}x${classes}-float"
+  if [ ! -f "$data/_SUCCESS" ]; then
+    echo "generating $rows rows x $classes float logits in $data ..." >&2
+    submit org.stablesoftmax.job.Main generate --output "$data" --overwrite --rows "$rows" \
+      --classes "$classes" --files 8 >&2
+  fi
+  # this run's outputs and logs, in a directory of its own: nothing else is ever deleted
+  run=$(mktemp -d "$out/transform-run.XXXXXX")
+  cases=(copy arrow udf hof)
+  run_case() { # case, output dir
+    case "$1" in
+      copy|hof) submit org.stablesoftmax.job.TransformBenchmark "$1" "$data" "$2" ;;
+      arrow|udf) submit org.stablesoftmax.job.Main transform --input "$data" --output "$2" \
+        --outputs softmax,loss,prediction --id-col id --engine "$1" ;;
+    esac
+  }
+  job_seconds() { # case, output dir, stdout log
+    case "$1" in
+      copy|hof) awk '$1 == "write_seconds" {print $2}' "$3" ;;
+      arrow|udf) jq -r .timing.transform_seconds "$2/_transform.json" ;;
+    esac
+  }
+  load_start=$(cut -d' ' -f1 /proc/loadavg)
+  times="$run/times.tsv"
+  printf 'round\tcase\twall_s\tjob_s\n' > "$times"
+  for ((r = 0; r < rounds; r++)); do
+    for ((j = 0; j < ${#cases[@]}; j++)); do
+      c=${cases[(r + j) % ${#cases[@]}]}
+      dir="$run/out-$c"
+      rm -rf "$dir"
+      log="$run/$c-$r"
+      start=$(date +%s.%N)
+      if ! run_case "$c" "$dir" >"$log.out" 2>"$log.err"; then
+        tail -n 20 "$log.err" >&2
+        echo "bench.sh: the $c case failed in round $((r + 1)) (its logs: $log.out, $log.err)" >&2
+        exit 1
+      fi
+      end=$(date +%s.%N)
+      wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')
+      job=$(job_seconds "$c" "$dir" "$log.out")
+      printf '%d\t%s\t%s\t%s\n' "$((r + 1))" "$c" "$wall" "$job" >> "$times"
+      printf 'round %d/%d  %-5s  wall %7.2f s  job %7.2f s\n' "$((r + 1))" "$rounds" "$c" \
+        "$wall" "$job" >&2
+    done
+  done
+  load_end=$(cut -d' ' -f1 /proc/loadavg)
+
+  # the answers of the last round's outputs, not timed
+  echo "checking the outputs ..." >&2
+  checks="$run/checks.md"
+  if ! submit org.stablesoftmax.job.TransformBenchmark check "$data" "$run/out-copy" \
+      "$run/out-arrow" "$run/out-udf" "$run/out-hof" >"$checks" 2>"$run/check.err"; then
+    cat "$checks" >&2
+    tail -n 20 "$run/check.err" >&2
+    echo "bench.sh: a check failed (outputs and logs kept in $run)" >&2
+    exit 1
+  fi
+
+  grouped() { sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<< "$1"; } # 1000000 -> 1,000,000
+  {
+    printf '\n%s\n\n%s; load average %s at the start, %s at the end\n\n' "$command_line" \
+      "$machine" "$load_start" "$load_end"
+    printf '%s rows x %s float logits (Parquet, 8 files), Spark %s, %s, -Xmx%s; each run its\n' \
+      "$(grouped "$rows")" "$(grouped "$classes")" "$spark_version" "$master" "$memory"
+    printf 'own JVM through SparkSubmit and conf/spark-defaults.conf, as scripts/run-local.sh runs\n'
+    printf 'stablesoftmax; rotating order; median of %s rounds, seconds (lower is better). wall: the\n' "$rounds"
+    printf 'process from start to exit; job: from the start of the write to its end (transform:\n'
+    printf 'timing.transform_seconds of DIR/_transform.json). transform verifies Parquet page\n'
+    printf 'checksums as it reads; the copy and the higher-order functions read as plain Spark does\n\n'
+    printf '| case | wall s | min wall s | job s | min job s |\n'
+    printf '|---|---:|---:|---:|---:|\n'
+    awk -F'\t' '
+      # a list of seconds, split and sorted into v (insertion sort: mawk has no asort)
+      function sorted(list, v,    n, i, j, x) {
+        n = split(list, v, " ")
+        for (i = 2; i <= n; i++) {
+          x = v[i] + 0
+          for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]
+          v[j + 1] = x
+        }
+        return n
+      }
+      function median(list,    v, n) {
+        n = sorted(list, v)
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+      }
+      function least(list,    v) {
+        sorted(list, v)
+        return v[1]
+      }
+      NR > 1 { wall[$2] = wall[$2] " " $3; job[$2] = job[$2] " " $4 }
+      END {
+        name["copy"] = "plain copy: `SELECT id, label, logits` to Parquet"
+        name["arrow"] = "`stablesoftmax transform --outputs softmax,loss,prediction --id-col id --engine arrow`"
+        name["udf"] = "the same, `--engine udf`"
+        name["hof"] = "the same columns with higher-order functions (below)"
+        split("copy arrow udf hof", order, " ")
+        for (i = 1; i <= 4; i++) {
+          c = order[i]
+          w[c] = median(wall[c]); s[c] = median(job[c])
+          printf "| %s | %.2f | %.2f | %.2f | %.2f |\n", name[c], w[c], least(wall[c]), s[c], least(job[c])
+        }
+        printf "\n| ratio of medians | wall | job | target |\n|---|---:|---:|---|\n"
+        printf "| arrow / copy | %.2f | %.2f | at most 1.5 |\n", w["arrow"] / w["copy"], s["arrow"] / s["copy"]
+        printf "| udf / arrow | %.2f | %.2f | at least 2 |\n", w["udf"] / w["arrow"], s["udf"] / s["arrow"]
+        printf "| higher-order functions / arrow | %.2f | %.2f | |\n", w["hof"] / w["arrow"], s["hof"] / s["arrow"]
+      }' "$times"
+    printf '\nThe higher-order functions (TransformBenchmark.HOF_QUERY; stable: the maximum\n'
+    printf 'subtracted; naive-ish: a plain sum, ln, nulls as SQL gives them):\n\n    %s\n' \
+      "$(awk '$1 == "query" {sub(/^query /, ""); print; exit}' "$run/hof-0.out")"
+    printf '\nChecked on the last round'"'"'s outputs, after the timed runs:\n\n'
+    cat "$checks"
+  } | tee "$out/transform-table.md"
+  cp "$times" "$out/transform-times.tsv"
+  rm -rf "$run"
   exit
 fi
 # awk, before a program over JMH's CSV: skips the header, unquotes, sets bench (the method's

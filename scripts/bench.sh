@@ -32,6 +32,15 @@ case "$what" in
     exit 2
     ;;
 esac
+if [ "$what" = transform ]; then
+  rounds="${1:-3}" rows="${2:-1000000}" classes="${3:-128}"
+  for n in "$rounds" "$rows" "$classes"; do
+    if ! [[ "$n" =~ ^[1-9][0-9]*$ ]]; then
+      echo "bench.sh: transform takes whole numbers [rounds [rows [classes]]], got '$n'" >&2
+      exit 2
+    fi
+  done
+fi
 
 out="target/bench"
 mkdir -p "$out"
@@ -91,13 +100,6 @@ if [ "$what" = evaluate ]; then
   exit
 fi
 if [ "$what" = transform ]; then
-  rounds="${1:-3}" rows="${2:-1000000}" classes="${3:-128}"
-  for n in "$rounds" "$rows" "$classes"; do
-    if ! [[ "$n" =~ ^[1-9][0-9]*$ ]]; then
-      echo "bench.sh: transform takes whole numbers [rounds [rows [classes]]], got '$n'" >&2
-      exit 2
-    fi
-  done
   command_line="scripts/bench.sh transform $rounds $rows $classes"
   # the thin jar and Spark's classpath, as scripts/run-local.sh builds them (no install)
   build -DskipTests package

@@ -11,22 +11,29 @@ import java.util.function.IntToDoubleFunction;
  * {@code max(|lse|, |max logit / T|)}, and no wrong non-finite result. Float outputs are
  * checked in float ulps: computed in double and rounded once, they are within half a float ulp
  * (plus the double result's few double ulps, 2^-26 of a float ulp). Entropy: within {@link #entropyUlps}.
+ *
+ * <p>Public, with its measures ({@link #floatUlps}, {@link #logSumExpUlps}, {@link Reference#ulps})
+ * and {@link Worst}, for the job module's tests (through the udf test-jar), which hold whole
+ * commands' outputs to the same bounds.
  */
-final class Bounds {
+public final class Bounds {
 
-  static final double SOFTMAX_ULPS = 4.0;
-  static final double LOG_SOFTMAX_ULPS = 2.0;
-  static final double CROSS_ENTROPY_ULPS = 2.0;
-  static final double LOGSUMEXP_ULPS = 2.0;
+  public static final double SOFTMAX_ULPS = 4.0;
+  public static final double LOG_SOFTMAX_ULPS = 2.0;
+  public static final double CROSS_ENTROPY_ULPS = 2.0;
+  public static final double LOGSUMEXP_ULPS = 2.0;
   /**
    * Entropy: 8 ulps, and one more per 1024 classes, as its numerator sums C products per SIMD
    * lane without compensation (the scalar path compensates).
    */
-  static double entropyUlps(int classes) {
+  public static double entropyUlps(int classes) {
     return 8.0 + classes / 1024.0;
   }
 
-  static final double FLOAT_OUTPUT_ULPS = 0.5 + 0x1p-20;
+  /** Entropy is checked where it is at least this: below, it is made of subnormal probabilities. */
+  public static final double ENTROPY_FLOOR = 0x1p-900;
+
+  public static final double FLOAT_OUTPUT_ULPS = 0.5 + 0x1p-20;
 
   private Bounds() {}
 
@@ -45,7 +52,7 @@ final class Bounds {
     assertElements(where, n, ref, i -> sm[i], i -> ls[i], Reference::ulps, "",
         SOFTMAX_ULPS, LOG_SOFTMAX_ULPS);
     BigDecimal exactH = ref.entropy();
-    if (exactH.doubleValue() >= 0x1p-900) { // below, made of subnormal probabilities
+    if (exactH.doubleValue() >= ENTROPY_FLOOR) {
       assertThat(Reference.ulps(row.entropy(), exactH))
           .as("%s: entropy %s, exact %s", where, row.entropy(), exactH)
           .isLessThanOrEqualTo(entropyUlps(n));
@@ -105,15 +112,25 @@ final class Bounds {
 
   static void assertLogSumExp(String where, double lse, Reference ref, double maxLogit) {
     BigDecimal exact = ref.logSumExp();
+    assertThat(logSumExpUlps(lse, ref, maxLogit))
+        .as("%s: logsumexp %s, exact %s, in ulps of max(|lse|, |max logit / T| = %s)", where,
+            lse, exact, Math.abs(maxLogit))
+        .isLessThanOrEqualTo(LOGSUMEXP_ULPS);
+  }
+
+  /**
+   * How far a computed logsumexp is from the exact one, in ulps of {@code max(|lse|, |maxLogit|)}
+   * ({@code maxLogit} the largest logit divided by T): 0 where both are the same infinity,
+   * infinite where only one of them is not finite.
+   */
+  public static double logSumExpUlps(double lse, Reference ref, double maxLogit) {
+    BigDecimal exact = ref.logSumExp();
     double rounded = exact.doubleValue();
     if (Double.isInfinite(rounded) || !Double.isFinite(lse)) {
-      assertThat(lse).as("%s: logsumexp, exact %s", where, exact).isEqualTo(rounded);
-      return;
+      return lse == rounded ? 0.0 : Double.POSITIVE_INFINITY;
     }
     double scale = Math.max(Math.abs(rounded), Math.abs(maxLogit));
-    double ulps = new BigDecimal(lse).subtract(exact).abs().doubleValue() / Math.ulp(scale);
-    assertThat(ulps).as("%s: logsumexp %s, exact %s, in ulps of %s", where, lse, exact, scale)
-        .isLessThanOrEqualTo(LOGSUMEXP_ULPS);
+    return new BigDecimal(lse).subtract(exact).abs().doubleValue() / Math.ulp(scale);
   }
 
   static void assertCrossEntropy(String where, double ce, BigDecimal exact) {
@@ -127,7 +144,7 @@ final class Bounds {
   }
 
   /** Like {@link Reference#ulps} for a float result, in float ulps. */
-  static double floatUlps(float computed, BigDecimal exact) {
+  public static double floatUlps(float computed, BigDecimal exact) {
     float rounded = exact.floatValue();
     if (Float.isInfinite(rounded) || !Float.isFinite(computed)) {
       return rounded == computed ? 0.0 : Double.POSITIVE_INFINITY;
@@ -153,24 +170,36 @@ final class Bounds {
     return m;
   }
 
-  /** The element with the largest error, for one message per row. */
-  static final class Worst {
+  /** The element with the largest error (NaN counts as the largest), for one message. */
+  public static final class Worst {
     private double ulps = -1.0;
+    private Object row;
     private int index = -1;
     private double computed;
     private BigDecimal exact;
 
     void offer(int i, double value, BigDecimal exactValue, double error) {
+      offer("", i, value, exactValue, error);
+    }
+
+    /** An element {@code i} of a row named {@code row} (its text only read for the message). */
+    public void offer(Object row, int i, double value, BigDecimal exactValue, double error) {
       if (!(error <= ulps)) {
         ulps = error;
+        this.row = row;
         index = i;
         computed = value;
         exact = exactValue;
       }
     }
 
-    void assertAtMost(String what, double bound) {
-      assertThat(ulps).as("%s: worst at [%d]: %s, exact %s", what, index, computed, exact)
+    /** The largest error offered; -1 for none. */
+    public double ulps() {
+      return ulps;
+    }
+
+    public void assertAtMost(String what, double bound) {
+      assertThat(ulps).as("%s: worst at %s[%d]: %s, exact %s", what, row, index, computed, exact)
           .isLessThanOrEqualTo(bound);
     }
   }

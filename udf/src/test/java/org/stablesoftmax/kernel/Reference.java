@@ -14,8 +14,11 @@ import java.math.RoundingMode;
  * <p>With {@code k} the first index of the maximum, {@code s = Σ_{i≠k} exp(z_i)} is kept apart
  * from the leading 1, so that {@code log1p(s)} is exact to 50 digits even where {@code s} is
  * 1e-300. Terms below e^-2000 count as 0.
+ *
+ * <p>Public for the job module's tests (through the udf test-jar), which check the outputs of
+ * whole commands against it.
  */
-final class Reference {
+public final class Reference {
 
   static final MathContext MC = new MathContext(50, RoundingMode.HALF_EVEN);
   /** A term more than e^160 below the largest term of s changes none of its 50 digits. */
@@ -40,7 +43,7 @@ final class Reference {
   private final BigDecimal log1pS;
   private final BigDecimal lse;
 
-  Reference(double[] x, double temperature) {
+  public Reference(double[] x, double temperature) {
     len = x.length;
     int k = -1;
     for (int i = 0; i < len; i++) {
@@ -108,17 +111,17 @@ final class Reference {
     return sum;
   }
 
-  BigDecimal logSumExp() {
+  public BigDecimal logSumExp() {
     return lse;
   }
 
   /** null where the class is masked (the result is -inf). */
-  BigDecimal logSoftmax(int i) {
+  public BigDecimal logSoftmax(int i) {
     return z[i] == null ? null : z[i].subtract(log1pS, MC);
   }
 
   /** null where the class is masked; ZERO where it rounds to 0 as a double. */
-  BigDecimal softmax(int i) {
+  public BigDecimal softmax(int i) {
     if (z[i] == null) {
       return null;
     }
@@ -141,13 +144,13 @@ final class Reference {
   }
 
   /** null where the label is masked (the result is +inf). */
-  BigDecimal crossEntropy(int label) {
+  public BigDecimal crossEntropy(int label) {
     BigDecimal ls = logSoftmax(label);
     return ls == null ? null : ls.negate();
   }
 
   /** {@code Σ p_i (-log p_i)}. */
-  BigDecimal entropy() {
+  public BigDecimal entropy() {
     BigDecimal h = BigDecimal.ZERO;
     for (int i = 0; i < len; i++) {
       BigDecimal pi = softmax(i);
@@ -164,7 +167,7 @@ final class Reference {
    * value is not finite but the exact one rounds to a finite double, or the other way round; 0
    * where both round to the same infinity.
    */
-  static double ulps(double computed, BigDecimal exact) {
+  public static double ulps(double computed, BigDecimal exact) {
     double rounded = exact.doubleValue();
     if (Double.isInfinite(rounded) || Double.isInfinite(computed) || Double.isNaN(computed)) {
       return rounded == computed ? 0.0 : Double.POSITIVE_INFINITY;
@@ -173,7 +176,7 @@ final class Reference {
   }
 
   /** The last place of the exact value's binade (the least subnormal below the normal range). */
-  static double ulpOf(BigDecimal exact) {
+  public static double ulpOf(BigDecimal exact) {
     double magnitude = Math.abs(exact.doubleValue());
     if (magnitude < Double.MIN_NORMAL) {
       return Double.MIN_VALUE;

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -169,96 +168,6 @@ class EvaluateCommandTest extends SparkTestBase {
         .isEqualTo("struct<id:bigint,label:int,logits:array<float>>");
   }
 
-  /**
-   * The incidents of one row, computed here from their definitions with plain float (or double)
-   * loops, independently of the product: the naive softmax is {@code e_i = exp(x_i)} rounded to
-   * the dtype, {@code S} their sum in index order in the dtype, {@code p_i = e_i / S}.
-   */
-  private static Set<IncidentKind> naiveLoop(List<Float> logits, Integer label,
-      boolean float32) {
-    Set<IncidentKind> kinds = EnumSet.noneOf(IncidentKind.class);
-    if (label == null) {
-      kinds.add(IncidentKind.NULL_LABEL);
-    }
-    if (logits == null) {
-      kinds.add(IncidentKind.NULL_LOGITS);
-      return kinds;
-    }
-    int n = logits.size();
-    if (n == 0) {
-      kinds.add(IncidentKind.EMPTY_LOGITS);
-      return kinds;
-    }
-    int unmasked = 0;
-    for (Float v : logits) {
-      if (v == null) {
-        kinds.add(IncidentKind.NULL_ELEMENT);
-      } else if (Float.isNaN(v)) {
-        kinds.add(IncidentKind.NAN_LOGIT);
-      } else if (v == Float.POSITIVE_INFINITY) {
-        kinds.add(IncidentKind.POS_INF_LOGIT);
-      } else if (v != Float.NEGATIVE_INFINITY) {
-        unmasked++;
-      }
-    }
-    boolean finite = kinds.stream().noneMatch(k -> k == IncidentKind.NULL_ELEMENT
-        || k == IncidentKind.NAN_LOGIT || k == IncidentKind.POS_INF_LOGIT);
-    if (finite && unmasked == 0) {
-      kinds.add(IncidentKind.ALL_MASKED);
-    }
-    boolean target = false;
-    if (label != null) {
-      if (label < 0 || label >= n) {
-        kinds.add(IncidentKind.LABEL_OUT_OF_RANGE);
-      } else if (logits.get(label) != null && logits.get(label) == Float.NEGATIVE_INFINITY) {
-        kinds.add(IncidentKind.TARGET_MASKED);
-      } else {
-        target = true;
-      }
-    }
-    if (!finite || unmasked == 0) {
-      return kinds;
-    }
-    double[] e = new double[n];
-    double sum;
-    if (float32) {
-      float s = 0f;
-      for (int i = 0; i < n; i++) {
-        e[i] = (float) Math.exp(logits.get(i));
-        s += (float) e[i];
-      }
-      sum = s;
-    } else {
-      double s = 0;
-      for (int i = 0; i < n; i++) {
-        e[i] = Math.exp(logits.get(i));
-        s += e[i];
-      }
-      sum = s;
-    }
-    if (sum == Double.POSITIVE_INFINITY) {
-      kinds.add(IncidentKind.NAIVE_OVERFLOW);
-    } else if (sum == 0) {
-      kinds.add(IncidentKind.NAIVE_UNDERFLOW);
-    } else if (target && (float32 ? (float) e[label] / (float) sum : e[label] / sum) == 0) {
-      kinds.add(IncidentKind.NAIVE_TARGET_UNDERFLOW);
-    }
-    // the exact top probability, 1 / (1 + sum of exp(x_i - max) over the others), rounded
-    int k = 0;
-    for (int i = 1; i < n; i++) {
-      k = logits.get(i) > logits.get(k) ? i : k;
-    }
-    double others = 0;
-    for (int i = 0; i < n; i++) {
-      others += i == k ? 0 : Math.exp((double) logits.get(i) - logits.get(k));
-    }
-    double top = 1 / (1 + others);
-    if (unmasked >= 2 && (float32 ? (float) top == 1f : top == 1.0)) {
-      kinds.add(IncidentKind.SATURATED);
-    }
-    return kinds;
-  }
-
   @ParameterizedTest(name = "naive {0}")
   @ValueSource(strings = {"float32", "float64"})
   void incidentCountsAndExamplesAreThoseOfANaiveLoopWrittenHere(String dtype,
@@ -270,7 +179,7 @@ class EvaluateCommandTest extends SparkTestBase {
     long withAny = 0;
     long naiveFailures = 0;
     for (Row r : spark().read().parquet(data.resolve("files3").toString()).collectAsList()) {
-      Set<IncidentKind> kinds = naiveLoop(r.isNullAt(2) ? null : r.getList(2),
+      Set<IncidentKind> kinds = NaiveLoop.incidents(r.isNullAt(2) ? null : r.getList(2),
           r.isNullAt(1) ? null : r.getInt(1), dtype.equals("float32"));
       kinds.forEach(k -> expected.get(k).add(r.getLong(0)));
       withAny += kinds.isEmpty() ? 0 : 1;

@@ -99,6 +99,11 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
     return scoring.stats();
   }
 
+  /** The Arrow batches the rows have been packed into so far. */
+  int batches() {
+    return writer.batches();
+  }
+
   // ---------------------------------------------------------------- the rows out
 
   @Override

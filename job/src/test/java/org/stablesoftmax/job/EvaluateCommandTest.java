@@ -28,13 +28,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.util.ArrowUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.stablesoftmax.arrow.ArrowMemory;
 import org.stablesoftmax.evaluate.ColumnarScan;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
@@ -68,10 +68,7 @@ class EvaluateCommandTest extends SparkTestBase {
 
   @AfterEach
   void noArrowMemoryLeft() {
-    assertThat(ArrowUtils.rootAllocator().getAllocatedMemory()).as("Arrow bytes allocated")
-        .isZero();
-    assertThat(ArrowUtils.rootAllocator().getChildAllocators()).as("open child allocators")
-        .isEmpty();
+    ArrowMemory.assertNoneLeft();
   }
 
   // ------------------------------------------------------------------ helpers

@@ -25,12 +25,12 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.util.ArrowUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.stablesoftmax.arrow.ArrowMemory;
 import org.stablesoftmax.arrow.ArrowPartition;
 import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.arrow.StageSpec;
@@ -67,10 +67,7 @@ class ArrowTransformTest extends SparkTestBase {
 
   @AfterEach
   void noArrowMemoryLeft() {
-    assertThat(ArrowUtils.rootAllocator().getAllocatedMemory()).as("Arrow bytes allocated")
-        .isZero();
-    assertThat(ArrowUtils.rootAllocator().getChildAllocators()).as("open child allocators")
-        .isEmpty();
+    ArrowMemory.assertNoneLeft();
   }
 
   // ------------------------------------------------------------------ the input
@@ -192,8 +189,8 @@ class ArrowTransformTest extends SparkTestBase {
     }
     batches[0] = t.batches();
     assertThat(done[0]).as("done runs once, at the end").isEqualTo(1);
-    // read to its end, it has closed its allocator: nothing open
-    assertThat(ArrowUtils.rootAllocator().getChildAllocators()).isEmpty();
+    // read to its end, it has closed its allocator
+    ArrowMemory.assertNoneLeft();
     return rows;
   }
 
@@ -280,10 +277,7 @@ class ArrowTransformTest extends SparkTestBase {
           Transform.counts(spark()));
       assertThatThrownBy(out::collectAsList).isInstanceOf(SparkException.class)
           .hasStackTraceContaining("the input fails at row " + FAIL_AT);
-      assertThat(ArrowUtils.rootAllocator().getAllocatedMemory()).as("Arrow bytes allocated")
-          .isZero();
-      assertThat(ArrowUtils.rootAllocator().getChildAllocators()).as("open child allocators")
-          .isEmpty();
+      ArrowMemory.assertNoneLeft();
     }
   }
 
@@ -295,8 +289,7 @@ class ArrowTransformTest extends SparkTestBase {
       Dataset<Row> out = Transform.rows(spark(), input, spec(kind, TINY), Engine.ARROW,
           Transform.counts(spark()));
       assertThat(out.limit(5).collectAsList()).hasSize(5);
-      assertThat(ArrowUtils.rootAllocator().getAllocatedMemory()).as("Arrow bytes allocated")
-          .isZero();
+      ArrowMemory.assertNoneLeft();
     }
   }
 }

@@ -22,12 +22,12 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.util.ArrowUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.stablesoftmax.arrow.ArrowMemory;
 import org.stablesoftmax.job.Main;
 import org.stablesoftmax.job.NaiveLoop;
 import org.stablesoftmax.kernel.Bounds;
@@ -104,8 +104,7 @@ class TransformAccuracyTest extends SparkTestBase {
 
   @AfterEach
   void noArrowMemoryLeft() {
-    assertThat(ArrowUtils.rootAllocator().getAllocatedMemory()).as("Arrow bytes allocated")
-        .isZero();
+    ArrowMemory.assertNoneLeft();
   }
 
   // ------------------------------------------------------------------ the rows

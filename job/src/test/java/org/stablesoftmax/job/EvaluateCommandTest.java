@@ -28,9 +28,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,6 +42,7 @@ import org.stablesoftmax.stats.ExactSum;
 import org.stablesoftmax.testing.SparkTestBase;
 
 /** {@code stablesoftmax evaluate}, in process, in local mode, on generated data. */
+@ExtendWith(NoArrowMemoryLeft.class)
 class EvaluateCommandTest extends SparkTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,11 +65,6 @@ class EvaluateCommandTest extends SparkTestBase {
           data.resolve("files" + files).toString(), "--files", Integer.toString(files)},
           GENERATE))).isZero();
     }
-  }
-
-  @AfterEach
-  void noArrowMemoryLeft() {
-    ArrowMemory.assertNoneLeft();
   }
 
   // ------------------------------------------------------------------ helpers

@@ -72,7 +72,7 @@ class SafeInputOutputTest extends SparkTestBase {
     return dir;
   }
 
-  private static List<Path> parquetFiles(Path dir) throws IOException {
+  static List<Path> parquetFiles(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted()
           .toList();
@@ -80,7 +80,7 @@ class SafeInputOutputTest extends SparkTestBase {
   }
 
   /** Every file and directory under {@code root}, with a digest of each file's bytes. */
-  private static TreeMap<String, String> tree(Path root) throws IOException {
+  static TreeMap<String, String> tree(Path root) throws IOException {
     TreeMap<String, String> tree = new TreeMap<>();
     try (Stream<Path> all = Files.walk(root)) {
       for (Path p : (Iterable<Path>) all::iterator) {
@@ -97,7 +97,7 @@ class SafeInputOutputTest extends SparkTestBase {
     return tree;
   }
 
-  private static String sha256(byte[] bytes) {
+  static String sha256(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
@@ -287,7 +287,7 @@ class SafeInputOutputTest extends SparkTestBase {
   // ------------------------------------------------------------------ corrupt pages
 
   /** Flips a byte in the middle of the logits column's pages, leaving the footer intact. */
-  private static void flipALogitsByte(Path file) throws IOException {
+  static void flipALogitsByte(Path file) throws IOException {
     long at;
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
         new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {

@@ -22,7 +22,9 @@ import org.stablesoftmax.transform.Transform;
 import org.stablesoftmax.transform.TransformSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code stablesoftmax transform}: per-row softmax, log-softmax, loss, ... written as Parquet. */
 @Command(name = "transform", mixinStandardHelpOptions = true,
@@ -34,6 +36,9 @@ final class TransformCommand implements Callable<Integer> {
 
   /** The staged output's rows and counts, and the transform's seconds. */
   private record Transformed(InputTable table, PartitionStats stats, double seconds) {}
+
+  @Spec
+  CommandSpec spec;
 
   @Mixin
   LogitsOptions in = new LogitsOptions();
@@ -109,7 +114,9 @@ final class TransformCommand implements Callable<Integer> {
       throw new UserError("--outputs: " + e.getMessage() + ".", e);
     }
     if (in.noLabel && outs.contains(Output.LOSS)) {
-      if (!outputs.replace(" ", "").equals(Output.DEFAULT)) {
+      // a list given on the command line asks for loss, even if it is the default's
+      if (spec.commandLine().getParseResult().hasMatchedOption("--outputs")
+          || !outputs.replace(" ", "").equals(Output.DEFAULT)) {
         throw new UserError("--outputs loss needs a label: drop loss, or pass --label-col NAME"
             + " instead of --no-label.");
       }

@@ -207,6 +207,9 @@ class TransformOutputTest extends SparkTestBase {
         {"'probabilities'", "--outputs", "softmax,probabilities"},
         {"'prediction' is named twice", "--outputs", "prediction,softmax,prediction"},
         {"--no-label", "--no-label", "--outputs", "loss"},
+        // the default list, given: loss asked for
+        {"--no-label", "--no-label", "--outputs",
+            "softmax,loss,prediction,max_probability,incidents"},
     };
     Path out = tmp.resolve("out");
     for (String[] c : cases) {

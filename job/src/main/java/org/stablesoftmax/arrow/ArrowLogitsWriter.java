@@ -107,7 +107,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
       if (!spec.kept().isEmpty()) {
         k = VectorSchemaRoot.create(arrowSchema(spec.kept()), allocator);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       for (AutoCloseable v : new AutoCloseable[] {list, a, b, c, k}) {
         closeQuietly(v);
       }

@@ -162,7 +162,7 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
               .order(ByteOrder.LITTLE_ENDIAN);
         }
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       closeOutputs();
       throw e;
     }
@@ -328,7 +328,7 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
         columns.add(new ArrowColumnVector(v));
         outputs[o] = null;
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       columns.forEach(ColumnVector::close);
       closeOutputs();
       throw e;

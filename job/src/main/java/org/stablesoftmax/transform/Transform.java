@@ -207,9 +207,10 @@ public final class Transform {
     try {
       made[0] = new ArrowTransform(spec, allocator, feed,
           () -> finish(counts, made[0].stats()));
-    } catch (RuntimeException e) {
-      allocator.close();
-      throw e;
+    } finally {
+      if (made[0] == null) {
+        allocator.close();
+      }
     }
     TaskContext task = TaskContext.get();
     if (task != null) {

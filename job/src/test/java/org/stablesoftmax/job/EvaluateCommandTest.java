@@ -34,7 +34,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.stablesoftmax.arrow.ArrowMemory;
 import org.stablesoftmax.evaluate.ColumnarScan;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;

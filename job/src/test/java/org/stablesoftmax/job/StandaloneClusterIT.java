@@ -36,7 +36,8 @@ import org.stablesoftmax.evaluate.Engine;
  * real standalone cluster on loopback: a master and two workers (one core, 1 GiB each), separate
  * JVMs started from the Maven-resolved Spark jars, with {@code spark.authenticate} and a secret
  * made for the run. The summaries must be those of local mode to the bit, also when an executor
- * is killed mid-stage and when every task fails its first attempt; a submission without the
+ * is killed mid-stage and when every task fails its first attempt; a transform whose executor is
+ * killed mid-stage writes and counts every row once; a submission without the
  * secret, or with a wrong one, is refused. Every process is stopped by pid at the end; the logs
  * of the master, the workers, the executors and the drivers stay under
  * {@code target/cluster-it/}.
@@ -323,8 +324,33 @@ class StandaloneClusterIT {
   void anExecutorKilledMidStageLosesAndDoublesNothing() throws Exception {
     Path output = DIR.resolve("evaluation-killed");
     Submission s = submit(cluster(), List.of(), evaluateArgs(output));
-    // the evaluation is the application's only stage; both executors have a task of it
-    await("the evaluation stage runs", 180, () -> s.said("Starting task 1.0 in stage 0.0"));
+    // the evaluation is the application's only stage
+    killAnExecutorMidStage(s);
+    assertThat(results(JSON.readTree(output.resolve("summary.json").toFile())))
+        .isEqualTo(results(local));
+  }
+
+  @Test
+  void aTransformWithAnExecutorKilledMidStageWritesAndCountsEveryRowOnce() throws Exception {
+    Path output = DIR.resolve("transform-killed");
+    Submission s = submit(cluster(), List.of(), "transform", "--input", data.toString(),
+        "--id-col", "id", "--output", output.toString());
+    // the write is the application's only stage; the command checks that the rows written
+    // and the rows counted are the rows read, or exits 1
+    killAnExecutorMidStage(s);
+    JsonNode t = JSON.readTree(output.resolve("_transform.json").toFile());
+    assertThat(t.get("rows").asLong()).isEqualTo(local.at("/rows/total").asLong());
+    assertThat(t.get("incidents").toPrettyString())
+        .isEqualTo(local.get("incidents").toPrettyString());
+  }
+
+  /**
+   * Kills an executor of worker 1 once both executors run a task of the submission's stage 0,
+   * then waits for the submission to end well despite it.
+   */
+  private static void killAnExecutorMidStage(Submission s) throws Exception {
+    await("stage 0 runs on both executors", 180,
+        () -> s.said("Starting task 1.0 in stage 0.0"));
     ProcessHandle worker = WORKERS.get(0).toHandle();
     Optional<ProcessHandle> executor = worker.children()
         .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
@@ -335,8 +361,6 @@ class StandaloneClusterIT {
     assertThat(s.stderr()).as("killed while the stage ran").doesNotContain("Job 0 finished");
     run(s, 0);
     assertThat(s.stderr()).as("the driver saw the executor go").containsIgnoringCase("lost");
-    assertThat(results(JSON.readTree(output.resolve("summary.json").toFile())))
-        .isEqualTo(results(local));
   }
 
   @Test

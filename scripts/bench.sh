@@ -144,7 +144,8 @@ if [ "$what" = transform ]; then
   job_seconds() { # case, output dir, stdout log
     case "$1" in
       copy|hof) awk '$1 == "write_seconds" {print $2}' "$3" ;;
-      arrow|udf) jq -r .timing.transform_seconds "$2/_transform.json" ;;
+      arrow|udf) sed -n 's/.*"transform_seconds" *: *\([0-9.eE+-]*\).*/\1/p' \
+        "$2/_transform.json" ;;
     esac
   }
   load_start=$(cut -d' ' -f1 /proc/loadavg)

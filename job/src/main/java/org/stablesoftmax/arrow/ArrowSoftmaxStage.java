@@ -25,8 +25,7 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
 
     /**
      * Row {@code row} of {@code batch} came to {@code result} (reused after this returns); the
-     * stage's {@link #softmax}, {@link #logSoftmax} and {@link #topK} answer for this row until
-     * this returns.
+     * stage's {@link #logSoftmax} and {@link #topK} answer for this row until this returns.
      */
     void row(LogitsBatch batch, int row, RowResult result);
 
@@ -41,6 +40,7 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   private final RowResult.Logits current = this::analyze;
   private int[] offsets = new int[0];
   private ByteBuffer data;
+  private ByteBuffer softmaxOut;
   private BufferElement type;
   private int rowOffset;
   private int rowLength;
@@ -79,16 +79,20 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   }
 
   /**
-   * Writes the current row's softmax at the stage's temperature into {@code out}, at the row's
-   * own element offset in the batch (an output list of the batch's offsets), in the row's element
-   * type: the bits of {@link SoftmaxRow#softmax(ByteBuffer, int, int, BufferElement, double,
-   * ByteBuffer, int)}.
+   * From now on (null: no more), as the kernel analyzes each row with logits at the stage's
+   * temperature, it writes the row's softmax into {@code out}, at the row's own element offset in
+   * the batch (an output list of the batch's offsets), in the row's element type: the bits of
+   * {@link SoftmaxRow#softmax(ByteBuffer, int, int, BufferElement, double, ByteBuffer, int)}, in
+   * the analysis's own passes.
    */
-  public void softmax(ByteBuffer out) {
-    kernel.softmax(data, rowOffset, rowLength, type, spec.temperature(), out, rowOffset);
+  public void softmaxInto(ByteBuffer out) {
+    softmaxOut = out;
   }
 
-  /** As {@link #softmax}, the log-softmax. */
+  /**
+   * Writes the current row's log-softmax at the stage's temperature into {@code out}, as
+   * {@link #softmaxInto} writes the softmax.
+   */
   public void logSoftmax(ByteBuffer out) {
     kernel.logSoftmax(data, rowOffset, rowLength, type, spec.temperature(), out, rowOffset);
   }
@@ -107,6 +111,11 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   }
 
   private void analyze(SoftmaxRow row, double temperature) {
-    row.analyze(data, rowOffset, rowLength, type, temperature);
+    if (softmaxOut != null && temperature == spec.temperature()) {
+      // the softmax's passes are the analysis: no pass of its own
+      row.softmax(data, rowOffset, rowLength, type, temperature, softmaxOut, rowOffset);
+    } else {
+      row.analyze(data, rowOffset, rowLength, type, temperature);
+    }
   }
 }

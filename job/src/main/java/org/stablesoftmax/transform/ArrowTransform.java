@@ -166,6 +166,8 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
       closeOutputs();
       throw e;
     }
+    int softmax = list.indexOf(Output.SOFTMAX);
+    stage.softmaxInto(softmax < 0 ? null : outputData[softmax]);
   }
 
   /** A vector for {@code rows} values of an output, with room for {@code elements} logits. */
@@ -231,11 +233,10 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
           } else {
             ListVector l = (ListVector) v;
             l.startNewValue(row);
-            if (list.get(o) == Output.SOFTMAX) {
-              stage.softmax(outputData[o]);
-            } else {
+            if (list.get(o) == Output.LOG_SOFTMAX) {
               stage.logSoftmax(outputData[o]);
             }
+            // the softmax was written as the row was analyzed
             l.endValue(row, result.length());
           }
           break;

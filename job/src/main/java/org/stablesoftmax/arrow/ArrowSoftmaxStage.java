@@ -105,11 +105,6 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
     return kernel.topK(k, out, 0);
   }
 
-  /** Where the current row's elements begin in the batch. */
-  public int rowOffset() {
-    return rowOffset;
-  }
-
   private void analyze(SoftmaxRow row, double temperature) {
     if (softmaxOut != null && temperature == spec.temperature()) {
       // the softmax's passes are the analysis: no pass of its own

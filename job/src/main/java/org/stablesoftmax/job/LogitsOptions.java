@@ -17,6 +17,9 @@ final class LogitsOptions {
   /** The Arrow engine's bound on a batch's rows (as the Parquet reader's default batch). */
   static final int BATCH_ROWS = 4096;
 
+  /** The largest --batch-bytes: 1 GiB. */
+  static final long MAX_BATCH_BYTES = 1L << 30;
+
   @Option(names = "--input", required = true, paramLabel = "PATH",
       description = "A Parquet file, a directory of them, or a glob.")
   String input;
@@ -80,8 +83,10 @@ final class LogitsOptions {
     }
     dtype();
     engine();
-    if (batchBytes < 1024) {
-      throw new UserError("--batch-bytes must be at least 1024, got " + batchBytes + ".");
+    if (batchBytes < 1024 || batchBytes > MAX_BATCH_BYTES) {
+      // Arrow's offsets and the stage's buffers are indexed by int
+      throw new UserError("--batch-bytes must be between 1024 and " + MAX_BATCH_BYTES + ", got "
+          + batchBytes + ".");
     }
   }
 

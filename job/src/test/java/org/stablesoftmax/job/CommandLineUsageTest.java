@@ -127,6 +127,18 @@ class CommandLineUsageTest {
   }
 
   @Test
+  void aBatchBoundBeyondWhatArrowIndexesIsRefusedBeforeAnythingRuns(@TempDir Path dir) {
+    for (String command : List.of("evaluate", "transform")) {
+      Path out = dir.resolve(command);
+      InProcess.Run r = InProcess.run(command, "--input", dir.toString(), "--output",
+          out.toString(), "--batch-bytes", Long.toString((1L << 30) + 1));
+      InProcess.assertBadInput(r, "--batch-bytes must be between 1024 and 1073741824, got "
+          + ((1L << 30) + 1) + ".");
+      assertThat(out).doesNotExist();
+    }
+  }
+
+  @Test
   void helpAndVersionStillPrintInFullAndExitZero() {
     CliProcess.Result help = CliProcess.run(work, "evaluate", "--help");
     assertThat(help.exitCode()).as(help.toString()).isZero();
@@ -138,7 +150,7 @@ class CommandLineUsageTest {
     CliProcess.Result top = CliProcess.run(work, "--help");
     assertThat(top.exitCode()).as(top.toString()).isZero();
     assertThat(top.stdout()).as("the top-level usage").startsWith("Usage: stablesoftmax")
-        .contains("evaluate", "generate");
+        .contains("evaluate", "transform", "generate");
 
     CliProcess.Result version = CliProcess.run(work, "--version");
     assertThat(version.exitCode()).as(version.toString()).isZero();

@@ -30,8 +30,8 @@ import java.nio.ByteBuffer;
  * offset and the length, and softmax and log-softmax are written into a buffer in the row's
  * element type. See {@link #analyze(ByteBuffer, int, int, BufferElement, double)}.
  *
- * <p>Non-finite input never throws: a row with a NaN or {@code +inf} gives NaN everywhere (and a
- * logsumexp of NaN), a row of only {@code -inf} gives NaN probabilities and a logsumexp of
+ * <p>Non-finite input never throws: a row with a NaN or {@code +inf} gives NaN everywhere but
+ * its logsumexp (NaN with a NaN, else {@code +inf}), a row of only {@code -inf} gives NaN probabilities and a logsumexp of
  * {@code -inf}, an empty row gives a logsumexp of {@code -inf} and a cross-entropy of NaN, and
  * a single {@code -inf} (a masked class) gives probability 0 there. Argument errors (null,
  * offsets, temperature, a label out of range where one is required) throw
@@ -372,14 +372,18 @@ public final class SoftmaxRow {
     return max;
   }
 
-  /** {@code log Σ exp(x_i / T)}: -inf for an empty or all-masked row, NaN for NaN or +inf. */
+  /**
+   * {@code log Σ exp(x_i / T)}: -inf for an empty or all-masked row, NaN for a row with a NaN,
+   * +inf for one with a +inf and no NaN (as {@code torch.logsumexp} and SciPy's).
+   */
   public double logSumExp() {
     switch (state) {
       case EMPTY:
       case ALL_MASKED:
         return Double.NEGATIVE_INFINITY;
       case NOT_FINITE:
-        return Double.NaN;
+        // the largest logit: NaN if there is one, else +inf
+        return max;
       default:
         break;
     }

@@ -65,8 +65,9 @@ class SimdScalarTest {
         y[pos] = bad;
         for (SoftmaxKernel kernel : Kernels.all()) {
           SoftmaxRow row = new SoftmaxRow(kernel).analyze(y, 0, size, 1.0);
+          // NaN with a NaN, +inf with a +inf: the bad value itself
           assertThat(row.logSumExp()).as("%s: lse with %s at %d", kernel.name(), bad, pos)
-              .isNaN();
+              .isEqualTo(Double.valueOf(bad));
           assertThat(row.argmax()).as("%s: argmax with %s at %d", kernel.name(), bad, pos)
               .isEqualTo(pos);
         }

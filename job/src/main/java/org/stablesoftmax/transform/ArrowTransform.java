@@ -154,8 +154,7 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
     try {
       for (int o = 0; o < outputs.length; o++) {
         outputs[o] = allocate(list.get(o), rows, batch.elements());
-        if (outputs[o] instanceof ListVector && (list.get(o) == Output.SOFTMAX
-            || list.get(o) == Output.LOG_SOFTMAX)) {
+        if (list.get(o) == Output.SOFTMAX || list.get(o) == Output.LOG_SOFTMAX) {
           BaseFixedWidthVector data = (BaseFixedWidthVector) ((ListVector) outputs[o])
               .getDataVector();
           outputData[o] = data.getDataBuffer().nioBuffer(0, batch.elements() * elementBytes)
@@ -176,32 +175,23 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
     switch (output) {
       case SOFTMAX:
       case LOG_SOFTMAX: {
-        ListVector list = ListVector.empty(name, allocator);
-        list.setInitialCapacity(rows);
-        list.allocateNew();
-        BaseFixedWidthVector data = (BaseFixedWidthVector) list.addOrGetVector(
-            FieldType.notNullable(new ArrowType.FloatingPoint(elementBytes == 4
-                ? FloatingPointPrecision.SINGLE : FloatingPointPrecision.DOUBLE))).getVector();
+        ListVector list = list(name, rows, new ArrowType.FloatingPoint(elementBytes == 4
+            ? FloatingPointPrecision.SINGLE : FloatingPointPrecision.DOUBLE));
+        BaseFixedWidthVector data = (BaseFixedWidthVector) list.getDataVector();
         data.allocateNew(Math.max(elements, 1));
         // every probability is a value
         data.getValidityBuffer().setOne(0L, (elements + 7L) / 8);
         return list;
       }
       case TOP_K: {
-        ListVector list = ListVector.empty(name, allocator);
-        list.setInitialCapacity(rows);
-        list.allocateNew();
-        IntVector data = (IntVector) list.addOrGetVector(
-            FieldType.notNullable(new ArrowType.Int(32, true))).getVector();
-        data.allocateNew(Math.max(1, rows * Math.min(spec.topK(), 16)));
+        ListVector list = list(name, rows, new ArrowType.Int(32, true));
+        ((IntVector) list.getDataVector()).allocateNew(
+            Math.max(1, rows * Math.min(spec.topK(), 16)));
         return list;
       }
       case INCIDENTS: {
-        ListVector list = ListVector.empty(name, allocator);
-        list.setInitialCapacity(rows);
-        list.allocateNew();
-        list.addOrGetVector(FieldType.notNullable(ArrowType.Utf8.INSTANCE)).getVector()
-            .allocateNew();
+        ListVector list = list(name, rows, ArrowType.Utf8.INSTANCE);
+        list.getDataVector().allocateNew();
         return list;
       }
       case PREDICTION: {
@@ -215,6 +205,15 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
         return v;
       }
     }
+  }
+
+  /** A list vector with room for {@code rows} lists of non-null {@code element}s (unallocated). */
+  private ListVector list(String name, int rows, ArrowType element) {
+    ListVector list = ListVector.empty(name, allocator);
+    list.setInitialCapacity(rows);
+    list.allocateNew();
+    list.addOrGetVector(FieldType.notNullable(element));
+    return list;
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -20,6 +21,7 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.AccumulatorV2;
 import org.apache.spark.util.TaskCompletionListener;
 import org.stablesoftmax.arrow.ArrowPartition;
@@ -102,7 +104,7 @@ public final class Transform {
     Dataset<Row> sql = sql(input, spec);
     StructType all = sql.schema();
     int width = all.size() - HIDDEN;
-    StructType schema = new StructType(java.util.Arrays.copyOf(all.fields(), width));
+    StructType schema = new StructType(Arrays.copyOf(all.fields(), width));
     JavaRDD<InternalRow> out;
     if (engine == Engine.UDF) {
       out = sql.queryExecution().toRdd().toJavaRDD().mapPartitions(
@@ -116,8 +118,7 @@ public final class Transform {
                 arrowRows(spec, counts, ArrowTransform.rows(it)));
       } else {
         out = scan.batches().toJavaRDD().mapPartitions(
-            (FlatMapFunction<Iterator<org.apache.spark.sql.vectorized.ColumnarBatch>,
-                InternalRow>) it -> arrowRows(spec, counts,
+            (FlatMapFunction<Iterator<ColumnarBatch>, InternalRow>) it -> arrowRows(spec, counts,
                 ArrowTransform.batches(it, scan.logitsColumn(), scan.scalarProjection())));
       }
     }

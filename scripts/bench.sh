@@ -15,6 +15,11 @@
 #                                                 copy vs higher-order functions, each run its own
 #                                                 cold JVM as scripts/run-local.sh runs one; 3
 #                                                 rounds of 1,000,000 x 128 float by default
+#   scripts/bench.sh cold [rounds]               what a user waits for, each command in its own
+#                                                 fresh JVM: stablesoftmax evaluate vs a cold read
+#                                                 of the logits vs DuckDB's stable mean
+#                                                 cross-entropy, on 1M x 128, 4M x 128,
+#                                                 2k x 32,768 and 8M x 10 float; 3 rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,21 +27,22 @@ what="${1:-}"
 shift || true
 
 case "$what" in
-  kernel|buffer|sql|evaluate|transform) ;;
+  kernel|buffer|sql|evaluate|transform|cold) ;;
   *)
     echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
     echo "       scripts/bench.sh buffer [extra JMH options]" >&2
     echo "       scripts/bench.sh sql [rows [classes [rounds [master]]]]" >&2
     echo "       scripts/bench.sh evaluate [rounds]" >&2
     echo "       scripts/bench.sh transform [rounds [rows [classes]]]" >&2
+    echo "       scripts/bench.sh cold [rounds]" >&2
     exit 2
     ;;
 esac
-if [ "$what" = transform ]; then
+if [ "$what" = transform ] || [ "$what" = cold ]; then
   rounds="${1:-3}" rows="${2:-1000000}" classes="${3:-128}"
   for n in "$rounds" "$rows" "$classes"; do
     if ! [[ "$n" =~ ^[1-9][0-9]*$ ]]; then
-      echo "bench.sh: transform takes whole numbers [rounds [rows [classes]]], got '$n'" >&2
+      echo "bench.sh: $what takes whole numbers, got '$n' (usage above)" >&2
       exit 2
     fi
   done
@@ -99,10 +105,32 @@ if [ "$what" = evaluate ]; then
   DRIVER_MEMORY=1g scripts/run-local.sh evaluate --input "$wide" --id-col id
   exit
 fi
-if [ "$what" = transform ]; then
-  command_line="scripts/bench.sh transform $rounds $rows $classes"
-  # the thin jar and Spark's classpath, as scripts/run-local.sh builds them (no install)
-  build -DskipTests package
+# awk functions over lists of seconds: median and least
+awk_stats='
+  # a list of seconds, split and sorted into v (insertion sort: mawk has no asort)
+  function sorted(list, v,    n, i, j, x) {
+    n = split(list, v, " ")
+    for (i = 2; i <= n; i++) {
+      x = v[i] + 0
+      for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]
+      v[j + 1] = x
+    }
+    return n
+  }
+  function median(list,    v, n) {
+    n = sorted(list, v)
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+  }
+  function least(list,    v) {
+    sorted(list, v)
+    return v[1]
+  }'
+grouped() { sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<< "$1"; } # 1000000 -> 1,000,000
+if [ "$what" = transform ] || [ "$what" = cold ]; then
+  # the thin jar and Spark's classpath, as scripts/run-local.sh builds them (no install), and
+  # each module's test classpath in its target/test-classpath.txt (job's holds DuckDB's driver)
+  build -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/test-classpath.txt
   version=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)
   jar="job/target/stablesoftmax-${version}.jar"
   spark_cp="$(cat job/target/spark-classpath.txt)"
@@ -124,13 +152,20 @@ if [ "$what" = transform ]; then
       org.apache.spark.deploy.SparkSubmit --properties-file conf/spark-defaults.conf \
       --class "$class" "$jar" "$@" </dev/null
   }
-
-  data="$out/evaluate-data-${rows}x${classes}-float"
-  if [ ! -f "$data/_SUCCESS" ]; then
-    echo "generating $rows rows x $classes float logits in $data ..." >&2
-    submit org.stablesoftmax.job.Main generate --output "$data" --overwrite --rows "$rows" \
-      --classes "$classes" --files 8 >&2
-  fi
+  # the benchmark's float data, generated once: rows, classes
+  dataset() {
+    local data="$out/evaluate-data-${1}x${2}-float"
+    if [ ! -f "$data/_SUCCESS" ]; then
+      echo "generating $1 rows x $2 float logits in $data ..." >&2
+      submit org.stablesoftmax.job.Main generate --output "$data" --overwrite --rows "$1" \
+        --classes "$2" --files 8 >&2
+    fi
+    echo "$data"
+  }
+fi
+if [ "$what" = transform ]; then
+  command_line="scripts/bench.sh transform $rounds $rows $classes"
+  data=$(dataset "$rows" "$classes")
   # this run's outputs and logs, in a directory of its own: nothing else is ever deleted
   run=$(mktemp -d "$out/transform-run.XXXXXX")
   cases=(copy arrow udf hof)
@@ -184,7 +219,6 @@ if [ "$what" = transform ]; then
     exit 1
   fi
 
-  grouped() { sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<< "$1"; } # 1000000 -> 1,000,000
   {
     printf '\n%s\n\n%s; load average %s at the start, %s at the end\n\n' "$command_line" \
       "$machine" "$load_start" "$load_end"
@@ -197,25 +231,7 @@ if [ "$what" = transform ]; then
     printf 'checksums as it reads; the copy and the higher-order functions read as plain Spark does\n\n'
     printf '| case | wall s | min wall s | job s | min job s |\n'
     printf '|---|---:|---:|---:|---:|\n'
-    awk -F'\t' '
-      # a list of seconds, split and sorted into v (insertion sort: mawk has no asort)
-      function sorted(list, v,    n, i, j, x) {
-        n = split(list, v, " ")
-        for (i = 2; i <= n; i++) {
-          x = v[i] + 0
-          for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]
-          v[j + 1] = x
-        }
-        return n
-      }
-      function median(list,    v, n) {
-        n = sorted(list, v)
-        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-      }
-      function least(list,    v) {
-        sorted(list, v)
-        return v[1]
-      }
+    awk -F'\t' "$awk_stats"'
       NR > 1 { wall[$2] = wall[$2] " " $3; job[$2] = job[$2] " " $4 }
       END {
         name["copy"] = "plain copy: `SELECT id, label, logits` to Parquet"
@@ -240,6 +256,146 @@ if [ "$what" = transform ]; then
     cat "$checks"
   } | tee "$out/transform-table.md"
   cp "$times" "$out/transform-times.tsv"
+  rm -rf "$run"
+  exit
+fi
+if [ "$what" = cold ]; then
+  command_line="scripts/bench.sh cold $rounds"
+  duckdb_cp="job/target/test-classes:$(tr ':' '\n' < job/target/test-classpath.txt \
+    | grep '/duckdb_jdbc-[^/]*\.jar$' | head -n 1)"
+  sets=("1000000 128" "4000000 128" "2000 32768" "8000000 10")
+  for s in "${sets[@]}"; do
+    dataset $s > /dev/null
+  done
+  run=$(mktemp -d "$out/cold-run.XXXXXX")
+  cases=(read evaluate duckdb)
+  # one case in a fresh JVM: case, data, its log's stem; prints its job seconds
+  run_case() {
+    case "$1" in
+      read) submit org.stablesoftmax.job.ColdBenchmark read "$2" ;;
+      evaluate) submit org.stablesoftmax.job.Main evaluate --input "$2" --id-col id \
+        --output "$3.evaluation" --overwrite ;;
+      duckdb) java -cp "$duckdb_cp" org.stablesoftmax.job.ColdBenchmark duckdb "$2" "$(nproc)" \
+        </dev/null ;;
+    esac
+  }
+  # a value from a case's output: the log's stem, the key
+  value() { awk -v k="$2" '$1 == k {print $2; exit}' "$1.out"; }
+  # a number from a summary.json section: file, section, key
+  summary_value() {
+    sed -n "/^  \"$2\" : {/,/^  }/ s/^ *\"$3\" : \([^,]*\),*$/\1/p" "$1" | head -n 1
+  }
+  load_start=$(cut -d' ' -f1 /proc/loadavg)
+  times="$run/times.tsv"
+  printf 'round\tdata\tcase\twall_s\tjob_s\twarm_s\n' > "$times"
+  for ((r = 0; r < rounds; r++)); do
+    for s in "${sets[@]}"; do
+      set -- $s
+      name="${1}x${2}"
+      data="$out/evaluate-data-${name}-float"
+      for ((j = 0; j < ${#cases[@]}; j++)); do
+        c=${cases[(r + j) % ${#cases[@]}]}
+        log="$run/$name-$c-$r"
+        start=$(date +%s.%N)
+        if ! run_case "$c" "$data" "$log" >"$log.out" 2>"$log.err"; then
+          tail -n 20 "$log.err" >&2
+          echo "bench.sh: the $c case failed on $name in round $((r + 1)) (its logs: $log.out," \
+            "$log.err)" >&2
+          exit 1
+        fi
+        end=$(date +%s.%N)
+        wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')
+        warm=-
+        case "$c" in
+          read) job=$(value "$log" cold_seconds); warm=$(value "$log" warm_seconds) ;;
+          evaluate) job=$(summary_value "$log.evaluation/summary.json" timing evaluate_seconds) ;;
+          duckdb) job=$(value "$log" seconds) ;;
+        esac
+        printf '%d\t%s\t%s\t%s\t%s\t%s\n' "$((r + 1))" "$name" "$c" "$wall" "$job" "$warm" \
+          >> "$times"
+        printf 'round %d/%d  %-12s %-8s  wall %6.2f s  job %6.2f s\n' "$((r + 1))" "$rounds" \
+          "$name" "$c" "$wall" "$job" >&2
+      done
+    done
+  done
+  load_end=$(cut -d' ' -f1 /proc/loadavg)
+
+  # every answer of every round: the loss and its rows against DuckDB's, the elements read
+  # against DuckDB's count
+  checks="$run/checks.md"
+  failed=0
+  : > "$checks"
+  for s in "${sets[@]}"; do
+    set -- $s
+    name="${1}x${2}"
+    for ((r = 0; r < rounds; r++)); do
+      e="$run/$name-evaluate-$r.evaluation/summary.json"
+      mean=$(summary_value "$e" loss mean)
+      finite=$(summary_value "$e" loss finite)
+      d_mean=$(value "$run/$name-duckdb-$r" mean_loss)
+      d_rows=$(value "$run/$name-duckdb-$r" rows)
+      d_elements=$(value "$run/$name-duckdb-$r" elements)
+      elements=$(value "$run/$name-read-$r" elements)
+      if ! awk -v a="$mean" -v b="$d_mean" -v n="$finite" -v m="$d_rows" -v x="$elements" \
+          -v y="$d_elements" 'BEGIN {
+            d = a - b; if (d < 0) d = -d; s = a < 0 ? -a : a
+            exit !(d <= 1e-9 * s && n == m && x == y) }'; then
+        echo "- FAILED: $name round $((r + 1)): evaluate's mean loss $mean over $finite rows," \
+          "DuckDB's $d_mean over $d_rows; the read's $elements elements, DuckDB's $d_elements" \
+          >> "$checks"
+        failed=1
+      fi
+    done
+    printf -- '- %s: evaluate mean loss %s over %s rows, DuckDB %s over %s rows (relative\n  difference at most 1e-9 and the same rows in every round); elements read %s, as DuckDB counts them\n' \
+      "$name" "$mean" "$(grouped "$finite")" "$d_mean" "$(grouped "$d_rows")" \
+      "$(grouped "$elements")" >> "$checks"
+  done
+  if [ "$failed" = 1 ]; then
+    cat "$checks" >&2
+    echo "bench.sh: a check failed (outputs and logs kept in $run)" >&2
+    exit 1
+  fi
+
+  {
+    printf '\n%s\n\n%s; load average %s at the start, %s at the end\n\n' "$command_line" \
+      "$machine" "$load_start" "$load_end"
+    printf 'Float logits (Parquet, 8 files, made by stablesoftmax generate), Spark %s, %s,\n' \
+      "$spark_version" "$master"
+    printf -- '-Xmx%s; DuckDB %s through JDBC with %s threads. Each command its own fresh JVM,\n' \
+      "$memory" "$(sed -n 's:.*/duckdb_jdbc-\([^/]*\)\.jar$:\1:p' <<< "$duckdb_cp")" "$(nproc)"
+    printf 'in rotating order; median of %s rounds, seconds (lower is better). cold read: the\n' \
+      "$rounds"
+    printf 'first query of a SparkSubmit JVM, SELECT sum(size(logits)), from spark.read to its\n'
+    printf 'answer (listing and schema included); warm read: the same query again in that JVM;\n'
+    printf 'evaluate: stablesoftmax evaluate --input DIR --id-col id --output DIR2 through\n'
+    printf 'SparkSubmit, timed by its timing.evaluate_seconds (from after its footer checks to\n'
+    printf 'the merged result); DuckDB: its query alone, after connecting. wall: each process\n'
+    printf 'from start to exit\n\n'
+    printf '| data | cold read | warm read | evaluate | DuckDB | evaluate / cold read | evaluate / DuckDB | wall: read | wall: evaluate | wall: DuckDB |\n'
+    printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+    awk -F'\t' "$awk_stats"'
+      NR > 1 {
+        job[$2, $3] = job[$2, $3] " " $5; wall[$2, $3] = wall[$2, $3] " " $4
+        if ($3 == "read") warm[$2] = warm[$2] " " $6
+        if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+      }
+      END {
+        for (i = 1; i <= n; i++) {
+          d = order[i]
+          r = median(job[d, "read"]); e = median(job[d, "evaluate"]); k = median(job[d, "duckdb"])
+          split(d, rc, "x")
+          printf "| %s × %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+            rc[1], rc[2], r, median(warm[d]), e, k, e / r, e / k, median(wall[d, "read"]),
+            median(wall[d, "evaluate"]), median(wall[d, "duckdb"])
+        }
+      }' "$times" | sed ':a; s/\([0-9]\)\([0-9]\{3\}\)\([ ,]\)/\1,\2\3/; ta'
+    printf '\nTargets: evaluate at most 1.3 x the cold read on every data set; faster than DuckDB\n'
+    printf 'on 4,000,000 x 128.\n\nDuckDB'"'"'s query (ColdBenchmark.DUCKDB_QUERY):\n\n    %s\n' \
+      "$(awk '$1 == "query" {sub(/^query /, ""); print; exit}' "$run/1000000x128-duckdb-0.out")"
+    printf '\nChecked, every round:\n\n'
+    cat "$checks"
+  } | tee "$out/cold-table.md"
+  cp "$times" "$out/cold-times.tsv"
   rm -rf "$run"
   exit
 fi

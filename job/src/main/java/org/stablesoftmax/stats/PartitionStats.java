@@ -128,6 +128,10 @@ public final class PartitionStats implements Serializable {
   }
 
   private static void keepExample(List<RowId> kept, RowId id) {
+    // rows mostly come in order: most are after a full list's last
+    if (kept.size() == EXAMPLES && id.compareTo(kept.get(EXAMPLES - 1)) >= 0) {
+      return;
+    }
     int at = Collections.binarySearch(kept, id);
     if (at >= 0) {
       return;

@@ -57,6 +57,25 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
     return -1;
   }
 
+  @Override
+  public int countAbove(double[] x, int from, int to, double v, boolean orEqual) {
+    return countAboveRange(x, from, to, v, orEqual);
+  }
+
+  static int countAboveRange(double[] x, int from, int to, double v, boolean orEqual) {
+    int n = 0;
+    if (orEqual) {
+      for (int j = from; j < to; j++) {
+        n += !(x[j] < v) ? 1 : 0;
+      }
+    } else {
+      for (int j = from; j < to; j++) {
+        n += !(x[j] <= v) ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
   /**
    * The lanes both kernels sum in: element {@code i} of a row goes to lane {@code i % LANES},
    * whatever the hardware, so that the scalar and the SIMD kernel give the same bits.

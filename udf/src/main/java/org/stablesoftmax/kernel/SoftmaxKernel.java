@@ -33,6 +33,12 @@ interface SoftmaxKernel {
   int indexOf(double[] x, int off, int len, double v);
 
   /**
+   * The number of indices {@code j} in {@code [from, to)} with {@code x[j] > v}, or
+   * {@code x[j] >= v} if {@code orEqual}, or {@code x[j]} NaN ({@code v} is not NaN).
+   */
+  int countAbove(double[] x, int from, int to, double v, boolean orEqual);
+
+  /**
    * Adds {@code e_i = exp(q_i) * (1 + r_i)} over {@code i != k} to {@code acc.sum}/{@code acc.comp}
    * (compensated), and {@code e_i * -q_i} to {@code acc.entropy}. When {@code out} is not null,
    * stores every {@code e_i} there ({@code e_k = 1}). A NaN element makes the sum NaN.

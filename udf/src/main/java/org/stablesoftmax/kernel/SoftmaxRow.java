@@ -573,23 +573,16 @@ public final class SoftmaxRow {
   public int rank(int i) {
     Checks.label(i, len);
     double v = x[off + i];
-    int r = 0;
     if (Double.isNaN(v)) {
+      int r = 0;
       for (int j = 0; j < i; j++) {
         r += Double.isNaN(x[off + j]) ? 1 : 0;
       }
       return r;
     }
     // before i, equal logits rank first; after it, only larger ones (and NaN, unordered)
-    for (int j = 0; j < i; j++) {
-      double w = x[off + j];
-      r += !(w < v) ? 1 : 0;
-    }
-    for (int j = i + 1; j < len; j++) {
-      double w = x[off + j];
-      r += !(w <= v) ? 1 : 0;
-    }
-    return r;
+    return kernel.countAbove(x, off, off + i, v, true)
+        + kernel.countAbove(x, off + i + 1, off + len, v, false);
   }
 
   /** Whether class {@code i} ranks before class {@code j}: larger logit, NaN first, then index. */

@@ -85,6 +85,19 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
   }
 
   @Override
+  public int countAbove(double[] x, int from, int to, double v, boolean orEqual) {
+    // a NaN element compares false, so it counts
+    VectorOperators.Comparison below = orEqual ? VectorOperators.LT : VectorOperators.LE;
+    int n = 0;
+    int i = from;
+    for (; i <= to - LANES; i += LANES) {
+      n += LANES - DoubleVector.fromArray(D, x, i).compare(below, v).trueCount();
+    }
+    // scalar tail
+    return n + ScalarSoftmaxKernel.countAboveRange(x, i, to, v, orEqual);
+  }
+
+  @Override
   public int indexOf(double[] x, int off, int len, double v) {
     int bound = D.loopBound(len);
     boolean nan = Double.isNaN(v);

@@ -283,11 +283,14 @@ class CrossEntropyVariantsTest {
       assertThat(StableSoftmax.topK(x, k)).as("row %d k=%d", j, k).containsExactly(expected);
       assertThat(StableSoftmax.argmax(x)).as("row %d", j).isEqualTo(order[0]);
       assertThat(StableSoftmax.topK(KernelAccuracyTest.toFloat(x), k)).containsExactly(expected);
-      // rank(i): i's place in that order, so rank(i) < k iff i is in topK(k)
-      SoftmaxRow row = new SoftmaxRow().analyze(x, 0, n, 1.0);
-      for (int place = 0; place < n; place++) {
-        assertThat(row.rank(order[place])).as("row %d rank of %d", j, order[place])
-            .isEqualTo(place);
+      // rank(i): i's place in that order, so rank(i) < k iff i is in topK(k); counted in
+      // vectors and in the scalar tail by each kernel
+      for (SoftmaxKernel kernel : Kernels.all()) {
+        SoftmaxRow row = new SoftmaxRow(kernel).analyze(x, 0, n, 1.0);
+        for (int place = 0; place < n; place++) {
+          assertThat(row.rank(order[place])).as("%s row %d rank of %d", kernel.name(), j,
+              order[place]).isEqualTo(place);
+        }
       }
     }
   }

@@ -61,6 +61,14 @@ public enum Engine {
   abstract JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec);
 
   /**
+   * The Arrow engine's work on rows (columns at {@link InputColumns#LOGITS} ...) outside a Spark
+   * job, as a partition of them would be evaluated: for the executors' warm-up.
+   */
+  public static PartitionStats evaluateRows(Iterator<InternalRow> rows, EvalSpec spec) {
+    return ArrowEvaluation.evaluate(rows, spec);
+  }
+
+  /**
    * For tests only: with this Spark setting true, every evaluation or transform task fails its
    * first attempt after doing its work, and Spark runs it again.
    */

@@ -13,6 +13,13 @@ final class Spark {
       // a plain java run (tests, IDE): local mode on every core
       builder.master("local[*]");
     }
+    if (SparkSession.getDefaultSession().isEmpty()
+        && !"false".equals(System.getProperty(Warmup.ENABLED))) {
+      // a new context: its executors warm the kernel as they start
+      String plugins = System.getProperty("spark.plugins", "").trim();
+      builder.config("spark.plugins", plugins.isEmpty() ? Warmup.class.getName()
+          : plugins + "," + Warmup.class.getName());
+    }
     SparkSession spark = builder.getOrCreate();
     StageProgress.attach(spark.sparkContext());
     return spark;

@@ -47,8 +47,14 @@ final class CliProcess {
   private CliProcess() {}
 
   static Result run(Path workDir, String... args) {
+    return run(workDir, List.of(), args);
+  }
+
+  /** {@link #run(Path, String...)} with more JVM options, e.g. {@code -Dspark.x=y}. */
+  static Result run(Path workDir, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>(List.of(
         Paths.get(System.getProperty("java.home"), "bin", "java").toString(), HEAP));
+    command.addAll(jvmOptions);
     command.addAll(sparkJava17Options());
     command.add("--add-modules=jdk.incubator.vector");
     command.add("-Dlog4j2.configurationFile=" + repoDir().resolve("conf/log4j2.properties"));

@@ -165,6 +165,11 @@ public final class ArrowLogitsWriter implements AutoCloseable {
 
   /** Packs a row's logits (null: null logits) and the other columns of {@code in}. */
   private void add(ArrayData values, InternalRow in) {
+    add(values, in, in.getUTF8String(InputColumns.FILE));
+  }
+
+  /** {@link #add(ArrayData, InternalRow)}, the row's file given. */
+  private void add(ArrayData values, InternalRow in, UTF8String file) {
     beginRow(values == null ? 0 : values.numElements());
     if (values == null) {
       logits.setNull(rows);
@@ -173,20 +178,25 @@ public final class ArrowLogitsWriter implements AutoCloseable {
       appendElements(values);
       logits.endValue(rows, values.numElements());
     }
-    addScalars(in);
+    addScalars(in, file);
   }
 
   /**
-   * Packs a Spark columnar batch's rows: logits from column {@code logitsColumn}, the other
-   * columns from {@code scalars} of each batch row. The logits of consecutive rows, consecutive in
-   * the batch's vector as the Parquet reader writes them, are copied into the Arrow buffer
-   * together.
+   * Packs a Spark columnar batch's rows, its columns read as {@code columns} says. The logits of
+   * consecutive rows, consecutive in the batch's vector as the Parquet reader writes them, are
+   * copied into the Arrow buffer together.
    */
-  public void add(ColumnarBatch batch, int logitsColumn, UnsafeProjection scalars) {
-    ColumnVector column = batch.column(logitsColumn);
+  public void add(ColumnarBatch batch, BatchColumns columns) {
+    if (batch.numRows() == 0) {
+      return;
+    }
+    ColumnVector column = batch.column(columns.logits());
+    UnsafeProjection scalars = columns.perRow();
+    UTF8String file = sameFile(columns.file().apply(batch.getRow(0)).getUTF8String(0));
     if (!(column instanceof WritableColumnVector)) {
       for (int i = 0; i < batch.numRows(); i++) {
-        add(column.isNullAt(i) ? null : column.getArray(i), scalars.apply(batch.getRow(i)));
+        add(column.isNullAt(i) ? null : column.getArray(i), scalars.apply(batch.getRow(i)),
+            file);
       }
       return;
     }
@@ -229,7 +239,7 @@ public final class ArrowLogitsWriter implements AutoCloseable {
         markNulls(found > 0 ? vector.getArray(i) : null, n);
         elements += n;
       }
-      addScalars(scalars.apply(batch.getRow(i)));
+      addScalars(scalars.apply(batch.getRow(i)), file);
     }
     // the batch's vectors are reused for the next one
     copyPending();
@@ -257,20 +267,24 @@ public final class ArrowLogitsWriter implements AutoCloseable {
     }
   }
 
-  /** The row's label, id, file and row index; completes the row. */
-  private void addScalars(InternalRow in) {
+  /** The row's label, id and row index from {@code in}, and its file; completes the row. */
+  private void addScalars(InternalRow in, UTF8String file) {
     setOrNull(labels, in, InputColumns.LABEL);
     setOrNull(ids, in, InputColumns.ID);
     rowIndices.setSafe(rows, in.getLong(InputColumns.ROW_INDEX));
-    UTF8String file = in.getUTF8String(InputColumns.FILE);
-    if (!file.equals(lastFile)) {
-      lastFile = file.clone();
-    }
-    files[rows] = lastFile;
+    files[rows] = sameFile(file);
     if (keptWriter != null) {
       keptWriter.write(keptColumns.apply(in));
     }
     rows++;
+  }
+
+  /** The file, as the one kept copy of it while consecutive rows share it. */
+  private UTF8String sameFile(UTF8String file) {
+    if (file != lastFile && !file.equals(lastFile)) {
+      lastFile = file.clone();
+    }
+    return lastFile;
   }
 
   private void setOrNull(BigIntVector v, InternalRow in, int ordinal) {

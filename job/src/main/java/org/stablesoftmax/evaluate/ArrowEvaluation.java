@@ -3,9 +3,9 @@ package org.stablesoftmax.evaluate;
 import java.util.Iterator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.stablesoftmax.arrow.ArrowLogitsWriter;
+import org.stablesoftmax.arrow.BatchColumns;
 import org.stablesoftmax.arrow.ArrowPartition;
 import org.stablesoftmax.arrow.ArrowSoftmaxStage;
 import org.stablesoftmax.arrow.LogitsBatch;
@@ -48,7 +48,7 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
       ColumnarScan scan) {
     return ArrowPartition.run("evaluate", allocator -> {
       try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
-        return e.run(input, scan.logitsColumn(), scan.scalarProjection());
+        return e.run(input, scan.columns());
       }
     });
   }
@@ -62,14 +62,10 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
     return scoring.stats();
   }
 
-  /**
-   * Packs and evaluates every row of the batches: logits from column {@code logitsColumn}, the
-   * other columns from {@code scalars} of each batch row.
-   */
-  PartitionStats run(Iterator<ColumnarBatch> input, int logitsColumn,
-      UnsafeProjection scalars) {
+  /** Packs and evaluates every row of the batches, their columns read as {@code columns}. */
+  PartitionStats run(Iterator<ColumnarBatch> input, BatchColumns columns) {
     while (input.hasNext()) {
-      writer.add(input.next(), logitsColumn, scalars);
+      writer.add(input.next(), columns);
     }
     writer.flush();
     return scoring.stats();

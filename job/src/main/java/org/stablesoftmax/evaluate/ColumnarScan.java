@@ -21,6 +21,7 @@ import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.stablesoftmax.arrow.BatchColumns;
 import org.stablesoftmax.arrow.InputColumns;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
@@ -41,15 +42,18 @@ public final class ColumnarScan implements Serializable {
   private final transient RDD<ColumnarBatch> batches;
   /** The logits' column in the scan's batches. */
   private final int logitsColumn;
-  /** The input's columns over the scan's output, the logits replaced by a null. */
+  /** The input's columns over the scan's output, the logits and the file replaced by nulls. */
   private final Seq<Expression> scalars;
+  /** The file's column over the scan's output. */
+  private final Seq<Expression> file;
   private final Seq<Attribute> scanOutput;
 
   private ColumnarScan(RDD<ColumnarBatch> batches, int logitsColumn, Seq<Expression> scalars,
-      Seq<Attribute> scanOutput) {
+      Seq<Expression> file, Seq<Attribute> scanOutput) {
     this.batches = batches;
     this.logitsColumn = logitsColumn;
     this.scalars = scalars;
+    this.file = file;
     this.scanOutput = scanOutput;
   }
 
@@ -109,7 +113,10 @@ public final class ColumnarScan implements Serializable {
       return null;
     }
     scalars.set(InputColumns.LOGITS, Literal.create(null, logits.dataType()));
-    return new ColumnarScan(scan.executeColumnar(), logitsColumn, toSeq(scalars), scan.output());
+    Expression file = scalars.get(InputColumns.FILE);
+    scalars.set(InputColumns.FILE, Literal.create(null, file.dataType()));
+    return new ColumnarScan(scan.executeColumnar(), logitsColumn, toSeq(scalars),
+        toSeq(List.of(file)), scan.output());
   }
 
   private static <T> Seq<T> toSeq(List<T> list) {
@@ -121,16 +128,9 @@ public final class ColumnarScan implements Serializable {
     return batches;
   }
 
-  /** The logits' column in a batch. */
-  public int logitsColumn() {
-    return logitsColumn;
-  }
-
-  /**
-   * A projection of a batch row to the input's columns (at {@link InputColumns#LOGITS} ...), the
-   * logits null; made in the task.
-   */
-  public UnsafeProjection scalarProjection() {
-    return UnsafeProjection.create(scalars, scanOutput);
+  /** How the Arrow stage reads the batches' columns; made in the task. */
+  public BatchColumns columns() {
+    return new BatchColumns(logitsColumn, UnsafeProjection.create(scalars, scanOutput),
+        UnsafeProjection.create(file, scanOutput));
   }
 }

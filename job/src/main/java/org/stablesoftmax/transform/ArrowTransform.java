@@ -26,6 +26,7 @@ import org.apache.spark.sql.vectorized.ArrowColumnVector;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.stablesoftmax.arrow.ArrowLogitsWriter;
+import org.stablesoftmax.arrow.BatchColumns;
 import org.stablesoftmax.arrow.ArrowSoftmaxStage;
 import org.stablesoftmax.arrow.LogitsBatch;
 import org.stablesoftmax.evaluate.RowScoring;
@@ -377,13 +378,12 @@ final class ArrowTransform implements Iterator<InternalRow>, ArrowSoftmaxStage.R
   }
 
   /** A feed of a columnar scan's batches. */
-  static Feed batches(Iterator<ColumnarBatch> input, int logitsColumn,
-      UnsafeProjection scalars) {
+  static Feed batches(Iterator<ColumnarBatch> input, BatchColumns columns) {
     return w -> {
       if (!input.hasNext()) {
         return false;
       }
-      w.add(input.next(), logitsColumn, scalars);
+      w.add(input.next(), columns);
       return true;
     };
   }

@@ -119,7 +119,7 @@ public final class Transform {
       } else {
         out = scan.batches().toJavaRDD().mapPartitions(
             (FlatMapFunction<Iterator<ColumnarBatch>, InternalRow>) it -> arrowRows(spec, counts,
-                ArrowTransform.batches(it, scan.logitsColumn(), scan.scalarProjection())));
+                ArrowTransform.batches(it, scan.columns())));
       }
     }
     return spark.internalCreateDataFrame(out.rdd(), schema, false);

@@ -33,6 +33,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.stablesoftmax.arrow.BatchColumns;
 import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.stats.PartitionStats;
@@ -115,13 +116,16 @@ class ArrowEvaluationTest {
   }
 
   /** The input's scalar columns of a batch row, the logits null (as {@link ColumnarScan}'s). */
-  private static UnsafeProjection scalars() {
+  /** The batches' columns as ColumnarScan reads a scan's: the file from a batch's first row. */
+  private static BatchColumns columns() {
     List<Expression> e = List.of(Literal.create(null, LOGITS_TYPE),
         new BoundReference(1, DataTypes.LongType, true),
         new BoundReference(2, DataTypes.LongType, true),
-        new BoundReference(3, DataTypes.StringType, false),
+        Literal.create(null, DataTypes.StringType),
         new BoundReference(4, DataTypes.LongType, false));
-    return UnsafeProjection.create(JavaConverters.asScalaBuffer(e).toSeq());
+    List<Expression> file = List.of(new BoundReference(3, DataTypes.StringType, false));
+    return new BatchColumns(0, UnsafeProjection.create(JavaConverters.asScalaBuffer(e).toSeq()),
+        UnsafeProjection.create(JavaConverters.asScalaBuffer(file).toSeq()));
   }
 
   private static final ArrayType LOGITS_TYPE = new ArrayType(DataTypes.FloatType, true);
@@ -190,7 +194,7 @@ class ArrowEvaluationTest {
       for (int sparkRows : new int[] {1, 97, 4096}) {
         BufferAllocator child = root.newChildAllocator("columnar", 0, Long.MAX_VALUE);
         try (ArrowEvaluation b = new ArrowEvaluation(spec, child)) {
-          assertThat(b.run(onHeapBatches(rows, sparkRows).iterator(), 0, scalars()))
+          assertThat(b.run(onHeapBatches(rows, sparkRows).iterator(), columns()))
               .as("%s, Spark batches of %d rows", spec, sparkRows).isEqualTo(byRows);
         }
       }
@@ -216,8 +220,8 @@ class ArrowEvaluationTest {
       }
       BufferAllocator child = root.newChildAllocator("arrow-vectors", 0, Long.MAX_VALUE);
       try (ArrowEvaluation b = new ArrowEvaluation(spec(8192, 4096), child)) {
-        assertThat(b.run(List.of(new ColumnarBatch(columns, rows.size())).iterator(), 0,
-            scalars())).isEqualTo(byRows);
+        assertThat(b.run(List.of(new ColumnarBatch(columns, rows.size())).iterator(),
+            columns())).isEqualTo(byRows);
       }
     }
   }

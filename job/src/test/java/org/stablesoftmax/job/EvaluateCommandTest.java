@@ -205,6 +205,30 @@ class EvaluateCommandTest extends SparkTestBase {
   }
 
   @Test
+  void filesSharingAPartitionKeepTheirOwnNamesInTheExamples(@TempDir Path out)
+      throws IOException {
+    // all 17 files in one partition: the arrow engine takes each file's name once per batch
+    spark().conf().set("spark.sql.files.openCostInBytes", "0");
+    spark().conf().set("spark.sql.files.maxPartitionBytes", Long.toString(1L << 30));
+    spark().conf().set("spark.sql.files.minPartitionNum", "1");
+    try {
+      JsonNode arrow = evaluate(data.resolve("files17"), out.resolve("a"));
+      JsonNode udf = evaluate(data.resolve("files17"), out.resolve("u"), "--engine", "udf");
+      assertThat(arrow.at("/input/partitions").asLong()).isEqualTo(1);
+      assertThat(results(arrow)).isEqualTo(results(udf));
+      Set<String> files = new java.util.TreeSet<>();
+      arrow.at("/incidents/examples").forEach(kind -> kind.forEach(
+          e -> files.add(e.asText().substring(0, e.asText().indexOf('#')))));
+      assertThat(files).as("the files named by examples").hasSizeGreaterThan(3);
+    } finally {
+      spark().conf().set("spark.sql.files.openCostInBytes", conf().get(
+          "spark.sql.files.openCostInBytes"));
+      spark().conf().unset("spark.sql.files.maxPartitionBytes");
+      spark().conf().unset("spark.sql.files.minPartitionNum");
+    }
+  }
+
+  @Test
   void withoutAnIdColumnExamplesAreFileAndRowIndex(@TempDir Path out) throws IOException {
     JsonNode arrow = evaluate(data.resolve("files3"), out.resolve("a"));
     JsonNode udf = evaluate(data.resolve("files3"), out.resolve("u"), "--engine", "udf");

@@ -19,10 +19,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -314,10 +316,30 @@ class StandaloneClusterIT {
 
   @Test
   void onTheClusterTheSummaryIsThatOfLocalModeToTheBit() throws Exception {
+    Set<Path> before = executorLogs();
     JsonNode s = evaluate(cluster(), List.of(), "cluster");
     assertThat(s.at("/input/partitions").asInt()).as("split otherwise than in local mode")
         .isNotEqualTo(8);
     assertThat(results(s)).isEqualTo(results(local));
+    // each of the run's executors warmed the kernel as it started
+    Set<Path> executors = executorLogs();
+    executors.removeAll(before);
+    assertThat(executors).as("the run's executors' logs").hasSizeGreaterThanOrEqualTo(2);
+    for (Path log : executors) {
+      assertThat(Files.readString(log)).as("%s", log)
+          .contains("warmed the kernel on " + Warmup.rows() + " rows");
+    }
+  }
+
+  /** The stderr files of every executor the workers have run. */
+  private static Set<Path> executorLogs() throws IOException {
+    Set<Path> logs = new HashSet<>();
+    for (int w = 1; w <= 2; w++) {
+      try (Stream<Path> files = Files.walk(DIR.resolve("worker" + w), 3)) {
+        files.filter(f -> f.getFileName().toString().equals("stderr")).forEach(logs::add);
+      }
+    }
+    return logs;
   }
 
   @Test

@@ -86,12 +86,18 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
 
   @Override
   public int countAbove(double[] x, int from, int to, double v, boolean orEqual) {
-    // a NaN element compares false, so it counts
-    VectorOperators.Comparison below = orEqual ? VectorOperators.LT : VectorOperators.LE;
+    // a NaN element compares false, so it counts; each loop has its comparison as a constant,
+    // which C2 needs to compile it to vector instructions
     int n = 0;
     int i = from;
-    for (; i <= to - LANES; i += LANES) {
-      n += LANES - DoubleVector.fromArray(D, x, i).compare(below, v).trueCount();
+    if (orEqual) {
+      for (; i <= to - LANES; i += LANES) {
+        n += LANES - DoubleVector.fromArray(D, x, i).compare(VectorOperators.LT, v).trueCount();
+      }
+    } else {
+      for (; i <= to - LANES; i += LANES) {
+        n += LANES - DoubleVector.fromArray(D, x, i).compare(VectorOperators.LE, v).trueCount();
+      }
     }
     // scalar tail
     return n + ScalarSoftmaxKernel.countAboveRange(x, i, to, v, orEqual);

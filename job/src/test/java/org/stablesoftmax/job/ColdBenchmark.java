@@ -18,7 +18,8 @@ import org.apache.spark.sql.SparkSession;
  * <ul>
  *   <li>{@code read INPUT} (through SparkSubmit, as {@code stablesoftmax} runs):
  *       {@code SELECT sum(size(logits))}, the first query of its JVM, then the same query again
- *       (warm). Prints {@code cold_seconds}, {@code warm_seconds} and {@code elements}.
+ *       (warm). Prints {@code cold_seconds}, {@code cold_schema_seconds} (its {@code spark.read}:
+ *       listing the files and reading the schema), {@code warm_seconds} and {@code elements}.
  *   <li>{@code duckdb INPUT THREADS} (a plain JVM, DuckDB's JDBC driver): the stable mean
  *       cross-entropy ({@link #DUCKDB_QUERY}). Prints {@code seconds}, {@code mean_loss},
  *       {@code rows} (the rows it averages over) and {@code elements}.

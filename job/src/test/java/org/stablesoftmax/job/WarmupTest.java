@@ -11,10 +11,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.stablesoftmax.testing.SparkTestBase;
 
-/** The executors' warm-up: what it runs, that a fresh JVM runs it, and that results ignore it. */
+/**
+ * The executors' warm-up: what it runs, that a fresh JVM runs it, and that results ignore it. In
+ * this JVM the job uses the tests' shared session, which has no warm-up.
+ */
 @ExtendWith(NoArrowMemoryLeft.class)
-class WarmupTest {
+class WarmupTest extends SparkTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -2,7 +2,8 @@
 # Benchmarks, measured side by side in one run. Not part of the tests.
 #   scripts/bench.sh kernel [extra JMH options]   kernel ns/element, SIMD vs scalar vs baselines
 #   scripts/bench.sh buffer [extra JMH options]   a row read in place from a direct ByteBuffer vs
-#                                                 copied into a heap array first, C = 128, 32768
+#                                                 copied into a heap array first, and a whole row
+#                                                 result in place, C = 10, 128, 32768
 #   scripts/bench.sh sql [rows [classes [rounds [master]]]]
 #                                                 avg(cross_entropy) in Spark SQL vs higher-order
 #                                                 functions vs a boxed Java UDF vs reading only
@@ -418,14 +419,15 @@ csv_rows='
     bench = parts[n]
   }'
 if [ "$what" = buffer ]; then
-  jmh 'KernelBenchmark\.(crossEntropy|softmax)(InPlace|Copied)$' -p size=128,32768 \
-    -rf csv -rff "$out/buffer.csv" "$@"
+  jmh 'KernelBenchmark\.((crossEntropy|softmax)(InPlace|Copied)|rowResultInPlace)$' \
+    -p size=10,128,32768 -rf csv -rff "$out/buffer.csv" "$@"
   {
     printf '\nns per element (lower is better), one JMH run; in place: the kernel reads the direct\n'
     printf 'buffer (softmax writes one); copied: a bulk copy into a heap array, the array form (and\n'
-    printf 'for softmax a bulk copy out into the direct buffer)\n\n'
-    printf '| C | input | path | cross-entropy in place | cross-entropy copied | in place / copied | softmax in place | softmax copied | in place / copied |\n'
-    printf '|---:|---|---|---:|---:|---:|---:|---:|---:|\n'
+    printf 'for softmax a bulk copy out into the direct buffer); row result: all of a row'"'"'s values and\n'
+    printf 'incidents in place, as the Arrow stage computes each row (RowResult.compute)\n\n'
+    printf '| C | input | path | cross-entropy in place | cross-entropy copied | in place / copied | softmax in place | softmax copied | in place / copied | row result in place | row result / cross-entropy in place |\n'
+    printf '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
     awk -F, "$csv_rows"'
       {
         key = $10 " " $8 " " $9
@@ -435,11 +437,12 @@ if [ "$what" = buffer ]; then
       END {
         for (k in keys) {
           split(k, c, " ")
-          printf "| %s | %s | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f |\n", c[1], c[2], c[3],
-            ns[k, "crossEntropyInPlace"], ns[k, "crossEntropyCopied"],
+          printf "| %s | %s | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f | %.3f | %.2f |\n", c[1],
+            c[2], c[3], ns[k, "crossEntropyInPlace"], ns[k, "crossEntropyCopied"],
             ns[k, "crossEntropyInPlace"] / ns[k, "crossEntropyCopied"],
             ns[k, "softmaxInPlace"], ns[k, "softmaxCopied"],
-            ns[k, "softmaxInPlace"] / ns[k, "softmaxCopied"]
+            ns[k, "softmaxInPlace"] / ns[k, "softmaxCopied"], ns[k, "rowResultInPlace"],
+            ns[k, "rowResultInPlace"] / ns[k, "crossEntropyInPlace"]
         }
       }' "$out/buffer.csv" | sort -t'|' -k2,2n -k3,3 -k4,4r
   } | tee "$out/buffer-table.md"

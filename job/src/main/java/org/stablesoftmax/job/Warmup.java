@@ -51,14 +51,14 @@ public final class Warmup implements SparkPlugin {
     return new ExecutorPlugin() {
       @Override
       public void init(PluginContext ctx, Map<String, String> extraConf) {
-        Thread t = new Thread(() -> run(), "stablesoftmax-warmup");
+        Thread t = new Thread(Warmup::run, "stablesoftmax-warmup");
         t.setDaemon(true);
         t.start();
       }
     };
   }
 
-  /** Rows per (type, classes) pair: enough calls of each hot loop for C2 to compile it. */
+  /** The rows the warm-up evaluates, of both types and every shape. */
   static long rows() {
     long n = 0;
     for (int[] shape : SHAPES) {

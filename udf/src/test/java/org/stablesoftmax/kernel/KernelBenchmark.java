@@ -56,6 +56,8 @@ public class KernelBenchmark {
   private float[] outF;
   private double[] widened;
   private SoftmaxRow row;
+  private RowResult result;
+  private RowResult.Logits inPlace;
   private int label;
   private BufferElement type;
   private ByteBuffer in;
@@ -79,6 +81,8 @@ public class KernelBenchmark {
     outF = new float[size];
     widened = new double[size];
     row = new SoftmaxRow("simd".equals(path) ? Kernels.SIMD : Kernels.SCALAR);
+    result = new RowResult(row);
+    inPlace = (r, t) -> r.analyze(in, 0, size, type, t);
     label = size / 3;
     type = "float".equals(dtype) ? BufferElement.FLOAT32 : BufferElement.FLOAT64;
     in = ByteBuffer.allocateDirect(size * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
@@ -126,6 +130,17 @@ public class KernelBenchmark {
   @Benchmark
   public double crossEntropyInPlace() {
     return row.analyze(in, 0, size, type, 1.0).crossEntropy(label);
+  }
+
+  /**
+   * All of a row's values and incidents, read in place from the direct buffer, as the Arrow stage
+   * computes each row ({@link RowResult#compute}: loss, label rank, argmax, entropy, maximum
+   * probability, logsumexp, naive float32 incidents).
+   */
+  @Benchmark
+  public double rowResultInPlace() {
+    return result.compute(inPlace, false, false, RowResult.LABEL_PRESENT, label, 1.0,
+        NaiveDtype.FLOAT32).loss();
   }
 
   /** Cross-entropy of the row copied from the direct buffer into a heap array first. */

@@ -54,7 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
           + ".");
     }
 
-    SparkSession spark = Spark.session("stablesoftmax evaluate");
+    SparkSession spark = Spark.session("stablesoftmax evaluate", true);
     CheckedInput checked = CheckedInput.open(spark, in.input, in.logitsCol,
         in.ignoreCorruptFiles);
     OutputDir out = output == null ? null : new OutputDir(output, in.overwrite,

@@ -71,7 +71,7 @@ final class GenerateCommand implements Callable<Integer> {
         throw new UserError("--dtype must be float or double, got '" + dtype + "'.");
     }
     SyntheticLogits generator = new SyntheticLogits(seed, classes, extremeFraction, badFraction);
-    SparkSession spark = Spark.session("stablesoftmax generate");
+    SparkSession spark = Spark.session("stablesoftmax generate", false);
     OutputDir out = new OutputDir(output, overwrite, spark.sparkContext().hadoopConfiguration(),
         List.of());
     StructType schema = new StructType()

@@ -67,7 +67,7 @@ final class TransformCommand implements Callable<Integer> {
     List<Output> outs = outputs();
     List<String> kept = kept();
 
-    SparkSession spark = Spark.session("stablesoftmax transform");
+    SparkSession spark = Spark.session("stablesoftmax transform", true);
     CheckedInput checked = CheckedInput.open(spark, in.input, in.logitsCol,
         in.ignoreCorruptFiles);
     OutputDir out = new OutputDir(output, in.overwrite,

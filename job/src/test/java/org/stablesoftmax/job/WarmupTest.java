@@ -11,14 +11,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.stablesoftmax.testing.SparkTestBase;
 
 /**
- * The executors' warm-up: what it runs, that a fresh JVM runs it, and that results ignore it. In
- * this JVM the job uses the tests' shared session, which has no warm-up.
+ * The executors' warm-up: what it runs, that a fresh JVM runs it for evaluate and not for
+ * generate, and that results ignore it. Every command runs in a fresh JVM: none starts a Spark
+ * session in the tests' JVM.
  */
 @ExtendWith(NoArrowMemoryLeft.class)
-class WarmupTest extends SparkTestBase {
+class WarmupTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -32,9 +32,15 @@ class WarmupTest extends SparkTestBase {
   @Test
   void aFreshJvmWarmsAsItStartsAndGivesTheSameSummaryWithoutIt(@TempDir Path tmp)
       throws IOException {
+    // generate runs no kernel: it does not warm one
     Path data = tmp.resolve("data");
-    assertThat(Main.run("generate", "--output", data.toString(), "--rows", "2000", "--classes",
-        "50", "--files", "2", "--extreme-fraction", "0.1", "--bad-fraction", "0.05")).isZero();
+    Path generating = Files.createDirectories(tmp.resolve("cwd-generate"));
+    CliProcess.Result g = CliProcess.run(generating, "generate", "--output", data.toString(),
+        "--rows", "2000", "--classes", "50", "--files", "2", "--extreme-fraction", "0.1",
+        "--bad-fraction", "0.05");
+    assertThat(g.exitCode()).as(g.stderr()).isZero();
+    assertThat(Files.readString(generating.resolve("logs/stablesoftmax.log")))
+        .contains("Running Spark version").doesNotContain(Warmup.class.getName());
     String[] off = {"-D" + Warmup.ENABLED + "=false"};
     JsonNode[] summaries = new JsonNode[2];
     for (int i = 0; i < 2; i++) {

@@ -66,7 +66,10 @@ final class Summary {
     return ratio(stats.incidentRows(), stats.rows());
   }
 
-  /** Expected calibration error: Σ_b |correct_b - Σ confidence_b| / N over the binned rows. */
+  /**
+   * Expected calibration error, torchmetrics' L1 norm: Σ_b |correct_b - Σ confidence_b| / N over
+   * the binned rows, i.e. Σ_b (n_b / N) |accuracy_b - mean confidence_b|.
+   */
   double ece() {
     long[] counts = stats.binCounts();
     long[] correct = stats.binCorrect();
@@ -78,6 +81,45 @@ final class Summary {
       sum += Math.abs(correct[b] - confidence[b]);
     }
     return n == 0 ? Double.NaN : sum / n;
+  }
+
+  /**
+   * Maximum calibration error, torchmetrics' max norm: the largest |accuracy_b - mean
+   * confidence_b| over the bins that hold rows.
+   */
+  double mce() {
+    long[] counts = stats.binCounts();
+    long[] correct = stats.binCorrect();
+    double[] confidence = stats.binConfidence();
+    double max = Double.NaN;
+    for (int b = 0; b < counts.length; b++) {
+      if (counts[b] > 0) {
+        double gap = Math.abs(correct[b] - confidence[b]) / counts[b];
+        max = Double.isNaN(max) ? gap : Math.max(max, gap);
+      }
+    }
+    return max;
+  }
+
+  /**
+   * Root-mean-square calibration error, torchmetrics' L2 norm: the square root of
+   * Σ_b (n_b / N) (accuracy_b - mean confidence_b)^2, i.e. of Σ_b (correct_b - Σ confidence_b)^2
+   * / n_b / N.
+   */
+  double rmsce() {
+    long[] counts = stats.binCounts();
+    long[] correct = stats.binCorrect();
+    double[] confidence = stats.binConfidence();
+    long n = 0;
+    double sum = 0;
+    for (int b = 0; b < counts.length; b++) {
+      if (counts[b] > 0) {
+        double gap = correct[b] - confidence[b];
+        n += counts[b];
+        sum += gap * gap / counts[b];
+      }
+    }
+    return n == 0 ? Double.NaN : Math.sqrt(sum / n);
   }
 
   private static double ratio(long a, long b) {
@@ -121,6 +163,8 @@ final class Summary {
       number(g, "top_k_accuracy", hasLabel ? topKAccuracy() : Double.NaN);
       number(g, "mean_entropy", stats.entropyMean());
       number(g, "ece", hasLabel ? ece() : Double.NaN);
+      number(g, "mce", hasLabel ? mce() : Double.NaN);
+      number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
       g.writeArrayFieldStart("calibration");
       long[] counts = stats.binCounts();
       long[] correct = stats.binCorrect();
@@ -249,6 +293,7 @@ final class Summary {
       line(sb, "accuracy", compact(accuracy()));
       line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()));
       line(sb, "ECE (15 bins)", compact(ece()));
+      line(sb, "MCE / RMSCE", compact(mce()) + " / " + compact(rmsce()));
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
     incidentLines(sb, stats, naiveDtype);

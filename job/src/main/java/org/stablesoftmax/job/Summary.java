@@ -66,21 +66,15 @@ final class Summary {
     return ratio(stats.incidentRows(), stats.rows());
   }
 
+  /** torchmetrics' norms of the calibration error. */
+  private enum Norm { L1, MAX, L2 }
+
   /**
    * Expected calibration error, torchmetrics' L1 norm: Σ_b |correct_b - Σ confidence_b| / N over
    * the binned rows, i.e. Σ_b (n_b / N) |accuracy_b - mean confidence_b|.
    */
   double ece() {
-    long[] counts = stats.binCounts();
-    long[] correct = stats.binCorrect();
-    double[] confidence = stats.binConfidence();
-    long n = 0;
-    double sum = 0;
-    for (int b = 0; b < counts.length; b++) {
-      n += counts[b];
-      sum += Math.abs(correct[b] - confidence[b]);
-    }
-    return n == 0 ? Double.NaN : sum / n;
+    return calibrationError(Norm.L1);
   }
 
   /**
@@ -88,17 +82,7 @@ final class Summary {
    * confidence_b| over the bins that hold rows.
    */
   double mce() {
-    long[] counts = stats.binCounts();
-    long[] correct = stats.binCorrect();
-    double[] confidence = stats.binConfidence();
-    double max = Double.NaN;
-    for (int b = 0; b < counts.length; b++) {
-      if (counts[b] > 0) {
-        double gap = Math.abs(correct[b] - confidence[b]) / counts[b];
-        max = Double.isNaN(max) ? gap : Math.max(max, gap);
-      }
-    }
-    return max;
+    return calibrationError(Norm.MAX);
   }
 
   /**
@@ -107,19 +91,33 @@ final class Summary {
    * / n_b / N.
    */
   double rmsce() {
+    return calibrationError(Norm.L2);
+  }
+
+  /** The calibration error in {@code norm}, from the bins' counts and exact sums; NaN if none. */
+  private double calibrationError(Norm norm) {
     long[] counts = stats.binCounts();
     long[] correct = stats.binCorrect();
     double[] confidence = stats.binConfidence();
     long n = 0;
     double sum = 0;
+    double max = 0;
     for (int b = 0; b < counts.length; b++) {
       if (counts[b] > 0) {
-        double gap = correct[b] - confidence[b];
+        double gap = Math.abs(correct[b] - confidence[b]);
         n += counts[b];
-        sum += gap * gap / counts[b];
+        sum += norm == Norm.L2 ? gap * gap / counts[b] : gap;
+        max = Math.max(max, gap / counts[b]);
       }
     }
-    return n == 0 ? Double.NaN : Math.sqrt(sum / n);
+    if (n == 0) {
+      return Double.NaN;
+    }
+    return switch (norm) {
+      case L1 -> sum / n;
+      case MAX -> max;
+      case L2 -> Math.sqrt(sum / n);
+    };
   }
 
   private static double ratio(long a, long b) {

@@ -54,7 +54,9 @@ final class KernelProvider {
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
       Throwable why = e instanceof InvocationTargetException && e.getCause() != null
           ? e.getCause() : e;
-      LOG.log(System.Logger.Level.WARNING, "stablesoftmax: no SIMD kernel (" + why.getMessage()
+      // INFO, not a warning: a CPU without 512-bit vectors is nothing the user can fix, and the
+      // results are the same (summary.json's versions.kernel says which path ran)
+      LOG.log(System.Logger.Level.INFO, "stablesoftmax: no SIMD kernel (" + why.getMessage()
           + "); using the scalar path, which gives the same results");
       return new ScalarSoftmaxKernel();
     }

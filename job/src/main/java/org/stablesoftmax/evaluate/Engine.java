@@ -110,7 +110,8 @@ public enum Engine {
 
   /** The merge of the partitions' states, in partition order. */
   public static PartitionStats merge(List<PartitionStats> parts) {
-    PartitionStats all = new PartitionStats();
+    PartitionStats all = new PartitionStats(parts.isEmpty() ? PartitionStats.BINS
+        : parts.get(0).bins());
     for (PartitionStats p : parts) {
       all.merge(p);
     }

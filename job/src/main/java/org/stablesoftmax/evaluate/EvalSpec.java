@@ -19,10 +19,11 @@ import org.stablesoftmax.kernel.NaiveDtype;
  * @param filePrefix removed from file paths in row ids (the input's common directory)
  * @param batchBytes the Arrow engine's bound on a batch's logits, in bytes
  * @param batchRows the Arrow engine's bound on a batch's rows
+ * @param calibrationBins the number of equal-width calibration bins
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
-    long batchBytes, int batchRows) implements Serializable {
+    long batchBytes, int batchRows, int calibrationBins) implements Serializable {
 
   /** What the Arrow stage computes for this evaluation. */
   public StageSpec stage() {

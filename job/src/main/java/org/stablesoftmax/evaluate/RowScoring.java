@@ -21,12 +21,13 @@ public final class RowScoring {
       | IncidentKind.TARGET_MASKED.bit() | IncidentKind.NAIVE_TARGET_UNDERFLOW.bit();
 
   private final EvalSpec spec;
-  private final PartitionStats stats = new PartitionStats();
+  private final PartitionStats stats;
   private UTF8String lastFile;
   private String lastFileName;
 
   public RowScoring(EvalSpec spec) {
     this.spec = spec;
+    this.stats = new PartitionStats(spec.calibrationBins());
   }
 
   public PartitionStats stats() {
@@ -66,7 +67,7 @@ public final class RowScoring {
     } else if (spec.hasLabel()) {
       int rank = result.labelRank();
       stats.evaluated(result.loss(), result.argmax() == label, rank >= 0 && rank < spec.topK(),
-          result.entropy(), result.maxProbability());
+          result.entropy(), result.maxProbability(), result.brier());
     } else {
       stats.evaluatedUnlabeled(result.entropy(), result.maxProbability());
     }

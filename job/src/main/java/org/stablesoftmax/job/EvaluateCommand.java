@@ -27,12 +27,19 @@ final class EvaluateCommand implements Callable<Integer> {
   private record Evaluation(List<InputTable> tables, List<PartitionStats> parts,
       double seconds) {}
 
+  /** The most calibration bins: each is a few exact sums in every partition's state. */
+  static final int MAX_BINS = 10_000;
+
   @Mixin
   LogitsOptions in = new LogitsOptions();
 
   @Option(names = "--ignore-index", paramLabel = "LABEL",
       description = "Skip rows with this label, as PyTorch's ignore_index (e.g. -100).")
   Long ignoreIndex;
+
+  @Option(names = "--calibration-bins", paramLabel = "N", defaultValue = "15",
+      description = "Equal-width confidence bins of the calibration metrics (default: 15).")
+  int calibrationBins;
 
   @Option(names = "--output", paramLabel = "DIR",
       description = "Write DIR/summary.json (DIR must not exist or be empty, unless"
@@ -49,6 +56,10 @@ final class EvaluateCommand implements Callable<Integer> {
     in.check();
     NaiveDtype dtype = in.dtype();
     Engine eng = in.engine();
+    if (calibrationBins < 1 || calibrationBins > MAX_BINS) {
+      throw new UserError("--calibration-bins must be between 1 and " + MAX_BINS + ", got "
+          + calibrationBins + ".");
+    }
     if (maxIncidentRate != null && !(maxIncidentRate >= 0 && maxIncidentRate <= 1)) {
       throw new UserError("--max-incident-rate must be between 0 and 1, got " + maxIncidentRate
           + ".");
@@ -70,7 +81,8 @@ final class EvaluateCommand implements Callable<Integer> {
             for (InputTable table : tables) {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
-                  checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS);
+                  checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
+                  calibrationBins);
               parts.addAll(eng.evaluate(table.rows, spec));
             }
             return new Evaluation(tables, parts, (System.nanoTime() - start) / 1e9);
@@ -86,6 +98,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, Object> opts = in.facts();
     opts.put("ignore_index", ignoreIndex);
     opts.put("max_incident_rate", maxIncidentRate);
+    opts.put("calibration_bins", (long) calibrationBins);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
         opts);
 

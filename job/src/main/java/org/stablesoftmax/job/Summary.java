@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.stats.ClopperPearson;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
 
@@ -55,6 +56,11 @@ final class Summary {
 
   double topKAccuracy() {
     return ratio(stats.topKCorrect(), stats.evaluatedRows());
+  }
+
+  /** The mean multiclass Brier score, Σ_i (p_i - [i = y])^2 per row, in [0, 2]. */
+  double brier() {
+    return stats.brierMean();
   }
 
   double rowsPerSecond() {
@@ -160,6 +166,8 @@ final class Summary {
       g.writeNumberField("top_k", topK);
       number(g, "top_k_accuracy", hasLabel ? topKAccuracy() : Double.NaN);
       number(g, "mean_entropy", stats.entropyMean());
+      number(g, "brier", hasLabel ? brier() : Double.NaN);
+      g.writeNumberField("calibration_bins", stats.bins());
       number(g, "ece", hasLabel ? ece() : Double.NaN);
       number(g, "mce", hasLabel ? mce() : Double.NaN);
       number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
@@ -169,11 +177,21 @@ final class Summary {
       double[] confidence = stats.binConfidence();
       for (int b = 0; b < counts.length; b++) {
         g.writeStartObject();
-        number(g, "from", (double) b / counts.length);
-        number(g, "to", (double) (b + 1) / counts.length);
+        number(g, "from", PartitionStats.edge(b, counts.length));
+        number(g, "to", PartitionStats.edge(b + 1, counts.length));
         g.writeNumberField("rows", counts[b]);
         number(g, "mean_confidence", counts[b] == 0 ? Double.NaN : confidence[b] / counts[b]);
         number(g, "accuracy", hasLabel ? ratio(correct[b], counts[b]) : Double.NaN);
+        g.writeFieldName("accuracy_ci");
+        if (hasLabel && counts[b] > 0) {
+          double[] ci = ClopperPearson.interval(correct[b], counts[b], 0.05);
+          g.writeStartArray();
+          g.writeNumber(ShortestDouble.of(ci[0]));
+          g.writeNumber(ShortestDouble.of(ci[1]));
+          g.writeEndArray();
+        } else {
+          g.writeNull();
+        }
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -290,7 +308,8 @@ final class Summary {
       line(sb, "perplexity", compact(perplexity()));
       line(sb, "accuracy", compact(accuracy()));
       line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()));
-      line(sb, "ECE (15 bins)", compact(ece()));
+      line(sb, "Brier score", compact(brier()));
+      line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()));
       line(sb, "MCE / RMSCE", compact(mce()) + " / " + compact(rmsce()));
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");

@@ -1,5 +1,6 @@
 package org.stablesoftmax.job;
 
+import org.stablesoftmax.stats.PartitionStats;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class Warmup implements SparkPlugin {
       for (LogitsKind kind : LogitsKind.values()) {
         for (int[] shape : SHAPES) {
           EvalSpec spec = new EvalSpec(kind, 1.0, 5, NaiveDtype.FLOAT32, true, false, 0, "",
-              8L << 20, LogitsOptions.BATCH_ROWS);
+              8L << 20, LogitsOptions.BATCH_ROWS, PartitionStats.BINS);
           rows += Engine.evaluateRows(rows(kind, shape[0], shape[1]), spec).rows();
         }
       }

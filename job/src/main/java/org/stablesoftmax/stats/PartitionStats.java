@@ -12,7 +12,7 @@ import org.stablesoftmax.kernel.IncidentKind;
 /**
  * What one partition of an evaluation found, mergeable into the whole: row counts and the
  * reasons for skipped rows, the exact sum of the losses, accuracy and top-k counts, the exact
- * sum of entropies, a calibration histogram, and per incident kind a count and the smallest
+ * sum of entropies and of Brier scores, a calibration histogram, and per incident kind a count and the smallest
  * example row ids.
  *
  * <p>Every field is a count or an {@link ExactSum}, and the examples are the smallest ids, so a
@@ -27,7 +27,7 @@ public final class PartitionStats implements Serializable {
 
   /** Example ids kept per incident kind. */
   public static final int EXAMPLES = 10;
-  /** Calibration bins over the top probability, [0, 1/15), ..., [14/15, 1]. */
+  /** The default number of calibration bins over the top probability: [0, 1/15), ..., [14/15, 1]. */
   public static final int BINS = 15;
 
   private static final int KINDS = IncidentKind.values().length;
@@ -43,17 +43,33 @@ public final class PartitionStats implements Serializable {
   private long topKCorrect;
   private final ExactSum entropySum = new ExactSum();
   private long entropyFinite;
-  private final long[] binCount = new long[BINS];
-  private final long[] binCorrect = new long[BINS];
-  private final ExactSum[] binConfidence = new ExactSum[BINS];
+  private final ExactSum brierSum = new ExactSum();
+  private long brierFinite;
+  private final int bins;
+  private final long[] binCount;
+  private final long[] binCorrect;
+  private final ExactSum[] binConfidence;
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
   private long incidentRows;
   private final List<List<RowId>> examples = new ArrayList<>(KINDS);
 
+  /** A state with the default {@link #BINS} calibration bins. */
   public PartitionStats() {
-    for (int b = 0; b < BINS; b++) {
+    this(BINS);
+  }
+
+  /** A state with {@code bins} equal-width calibration bins. */
+  public PartitionStats(int bins) {
+    if (bins < 1) {
+      throw new IllegalArgumentException("bins must be >= 1, got " + bins);
+    }
+    this.bins = bins;
+    binCount = new long[bins];
+    binCorrect = new long[bins];
+    binConfidence = new ExactSum[bins];
+    for (int b = 0; b < bins; b++) {
       binConfidence[b] = new ExactSum();
     }
     for (int k = 0; k < KINDS; k++) {
@@ -86,11 +102,15 @@ public final class PartitionStats implements Serializable {
 
   /**
    * Adds an evaluated row: its loss (NaN or infinite losses are counted apart, not summed),
-   * whether the top-1 and top-k predictions hold the label (false without a label), the entropy
-   * and the top probability.
+   * whether the top-1 and top-k predictions hold the label (false without a label), the entropy,
+   * the top probability and the Brier score (a NaN one is left out).
    */
   public void evaluated(double loss, boolean top1, boolean topK, double entropy,
-      double maxProbability) {
+      double maxProbability, double brier) {
+    if (!Double.isNaN(brier)) {
+      brierSum.add(brier);
+      brierFinite++;
+    }
     if (Double.isFinite(loss)) {
       lossSum.add(loss);
       lossFinite++;
@@ -118,13 +138,34 @@ public final class PartitionStats implements Serializable {
       entropyFinite++;
     }
     if (maxProbability >= 0.0 && maxProbability <= 1.0) {
-      int b = Math.min(BINS - 1, (int) (maxProbability * BINS));
+      int b = bin(maxProbability, bins);
       binCount[b]++;
       binConfidence[b].add(maxProbability);
       if (top1) {
         binCorrect[b]++;
       }
     }
+  }
+
+  /**
+   * The calibration bin of a confidence {@code p} in [0, 1] among {@code bins} equal-width bins:
+   * the largest {@code b} with {@code b / bins <= p} (the edge the double nearest it), and the
+   * last bin for 1.0: bin {@code b} is {@code [b / bins, (b + 1) / bins)}, the last closed.
+   */
+  public static int bin(double p, int bins) {
+    int b = (int) (p * bins);
+    // p * bins rounds: move b to the bin whose edges, as doubles, hold p
+    if (b > 0 && p < edge(b, bins)) {
+      b--;
+    } else if (b + 1 < bins && p >= edge(b + 1, bins)) {
+      b++;
+    }
+    return Math.min(b, bins - 1);
+  }
+
+  /** The lower edge of bin {@code b}, {@code b / bins} rounded to the nearest double. */
+  public static double edge(int b, int bins) {
+    return (double) b / bins;
   }
 
   private static void keepExample(List<RowId> kept, RowId id) {
@@ -150,6 +191,10 @@ public final class PartitionStats implements Serializable {
     if (other == this) {
       throw new IllegalArgumentException("cannot merge a PartitionStats with itself");
     }
+    if (other.bins != bins) {
+      throw new IllegalArgumentException("cannot merge " + other.bins + " calibration bins into "
+          + bins);
+    }
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     evaluated += other.evaluated;
@@ -160,7 +205,9 @@ public final class PartitionStats implements Serializable {
     topKCorrect += other.topKCorrect;
     entropySum.add(other.entropySum);
     entropyFinite += other.entropyFinite;
-    for (int b = 0; b < BINS; b++) {
+    brierSum.add(other.brierSum);
+    brierFinite += other.brierFinite;
+    for (int b = 0; b < bins; b++) {
       binCount[b] += other.binCount[b];
       binCorrect[b] += other.binCorrect[b];
       binConfidence[b].add(other.binConfidence[b]);
@@ -226,6 +273,16 @@ public final class PartitionStats implements Serializable {
     return entropyFinite == 0 ? Double.NaN : entropySum.doubleValue() / entropyFinite;
   }
 
+  /** The mean of the rows' Brier scores (the exact sum divided once); NaN if there are none. */
+  public double brierMean() {
+    return brierFinite == 0 ? Double.NaN : brierSum.doubleValue() / brierFinite;
+  }
+
+  /** The number of calibration bins. */
+  public int bins() {
+    return bins;
+  }
+
   /** Rows per calibration bin. */
   public long[] binCounts() {
     return binCount.clone();
@@ -238,8 +295,8 @@ public final class PartitionStats implements Serializable {
 
   /** The sum of the top probabilities per calibration bin, rounded once. */
   public double[] binConfidence() {
-    double[] out = new double[BINS];
-    for (int b = 0; b < BINS; b++) {
+    double[] out = new double[bins];
+    for (int b = 0; b < bins; b++) {
       out[b] = binConfidence[b].doubleValue();
     }
     return out;
@@ -274,7 +331,8 @@ public final class PartitionStats implements Serializable {
         && lossSum.equals(t.lossSum) && lossFinite == t.lossFinite
         && lossNonFinite == t.lossNonFinite && correct == t.correct
         && topKCorrect == t.topKCorrect && entropySum.equals(t.entropySum)
-        && entropyFinite == t.entropyFinite && Arrays.equals(binCount, t.binCount)
+        && entropyFinite == t.entropyFinite && brierSum.equals(t.brierSum)
+        && brierFinite == t.brierFinite && Arrays.equals(binCount, t.binCount)
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Arrays.equals(incidentCount, t.incidentCount)

@@ -1,5 +1,6 @@
 package org.stablesoftmax.transform;
 
+import org.stablesoftmax.stats.PartitionStats;
 import java.io.Serializable;
 import java.util.List;
 import org.stablesoftmax.arrow.StageSpec;
@@ -27,6 +28,7 @@ public record TransformSpec(StageSpec stage, List<Output> outputs, int topK, Str
   /** How the rows' incidents are counted: as {@code evaluate} counts them. */
   public EvalSpec counting() {
     return new EvalSpec(stage.logits(), stage.temperature(), topK, stage.naiveDtype(),
-        stage.hasLabel(), false, 0, filePrefix, stage.batchBytes(), stage.batchRows());
+        stage.hasLabel(), false, 0, filePrefix, stage.batchBytes(), stage.batchRows(),
+        PartitionStats.BINS);
   }
 }

@@ -56,7 +56,7 @@ class ArrowEvaluationTest {
 
   private static EvalSpec spec(long batchBytes, int batchRows) {
     return new EvalSpec(LogitsKind.FLOAT, 1.0, 5, NaiveDtype.FLOAT32, true, false, 0,
-        "file:/data/", batchBytes, batchRows);
+        "file:/data/", batchBytes, batchRows, PartitionStats.BINS);
   }
 
   /** Rows of varied widths, some with a null element (read as NaN), some null, some extreme. */

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.stablesoftmax.evaluate.ColumnarScan;
 import org.stablesoftmax.kernel.IncidentKind;
+import org.stablesoftmax.kernel.Reference;
 import org.stablesoftmax.kernel.SoftmaxRow;
 import org.stablesoftmax.kernel.StableSoftmax;
 import org.stablesoftmax.stats.ExactSum;
@@ -112,13 +112,11 @@ class EvaluateCommandTest extends SparkTestBase {
     long finite = 0;
     long correct = 0;
     long top5 = 0;
-    // per calibration bin [b/15, (b+1)/15) of the top probability (1 in the last): rows, correct
-    // top-1 predictions and the exact sum of the kernel's top probabilities
-    int bins = 15;
-    long[] binRows = new long[bins];
-    long[] binCorrect = new long[bins];
-    BigDecimal[] binConfidence = new BigDecimal[bins];
-    Arrays.fill(binConfidence, BigDecimal.ZERO);
+    // per calibration bin of the kernel's top probability: rows, correct predictions, exact sums
+    CalibrationReference calibration = new CalibrationReference(15);
+    // the exact Brier scores (big-math) of the rows whose score is defined
+    BigDecimal brierSum = BigDecimal.ZERO;
+    long brierRows = 0;
     for (Row r : spark().read().parquet(data.resolve("files3").toString()).collectAsList()) {
       if (r.isNullAt(1) || r.isNullAt(2)) {
         continue;
@@ -141,44 +139,28 @@ class EvaluateCommandTest extends SparkTestBase {
       boolean top1 = StableSoftmax.argmax(x) == label;
       correct += top1 ? 1 : 0;
       top5 += Arrays.stream(StableSoftmax.topK(x, 5)).anyMatch(i -> i == label) ? 1 : 0;
-      double p = new SoftmaxRow().analyze(x, 0, x.length, t).maxProbability();
-      if (p >= 0 && p <= 1) {
-        BigDecimal exact = new BigDecimal(p);
-        int b = Math.min(bins - 1, exact.multiply(BigDecimal.valueOf(bins)).intValue());
-        binRows[b]++;
-        binCorrect[b] += top1 ? 1 : 0;
-        binConfidence[b] = binConfidence[b].add(exact);
+      SoftmaxRow analyzed = new SoftmaxRow().analyze(x, 0, x.length, t);
+      if (!Double.isNaN(analyzed.brier(label))) {
+        double[] wide = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+          wide[i] = x[i];
+        }
+        brierSum = brierSum.add(new Reference(wide, t).brier(label));
+        brierRows++;
       }
+      calibration.add(analyzed.maxProbability(), top1);
     }
     // torchmetrics' L1, max and L2 calibration errors, in exact arithmetic; the job's come from
     // the bins' sums rounded once, within a few ulps of 1 (the metrics lie in [0, 1])
-    MathContext mc = MathContext.DECIMAL128;
-    long binned = 0;
-    BigDecimal l1 = BigDecimal.ZERO;
-    BigDecimal max = BigDecimal.ZERO;
-    BigDecimal l2 = BigDecimal.ZERO;
-    for (int b = 0; b < bins; b++) {
-      if (binRows[b] > 0) {
-        BigDecimal gap = BigDecimal.valueOf(binCorrect[b]).subtract(binConfidence[b]).abs();
-        BigDecimal n = BigDecimal.valueOf(binRows[b]);
-        binned += binRows[b];
-        l1 = l1.add(gap);
-        max = max.max(gap.divide(n, mc));
-        l2 = l2.add(gap.multiply(gap).divide(n, mc));
-      }
-    }
-    BigDecimal total = BigDecimal.valueOf(binned);
     double tolerance = 32 * Math.ulp(1.0);
-    assertThat(s.at("/metrics/ece").doubleValue())
-        .isCloseTo(l1.divide(total, mc).doubleValue(), within(tolerance));
-    assertThat(s.at("/metrics/mce").doubleValue())
-        .isCloseTo(max.doubleValue(), within(tolerance));
-    assertThat(s.at("/metrics/rmsce").doubleValue())
-        .isCloseTo(l2.divide(total, mc).sqrt(mc).doubleValue(), within(tolerance));
-    assertThat(max.doubleValue()).as("an uncalibrated bin").isGreaterThan(0.1);
-    for (int b = 0; b < bins; b++) {
-      assertThat(s.at("/metrics/calibration/" + b + "/rows").asLong()).isEqualTo(binRows[b]);
-    }
+    assertCalibration(s, calibration, tolerance);
+    assertThat(calibration.mce().doubleValue()).as("an uncalibrated bin").isGreaterThan(0.1);
+    // each row's Brier score within a few ulps of exact, their sum exact: the mean within a few
+    // ulps of 1 (scores lie in [0, 2])
+    assertThat(s.at("/metrics/brier").doubleValue()).isCloseTo(
+        brierSum.divide(BigDecimal.valueOf(brierRows), CalibrationReference.MC).doubleValue(),
+        within(tolerance));
+    assertThat(brierRows).isGreaterThan(evaluated / 2);
     assertThat(s.at("/rows/evaluated").asLong()).isEqualTo(evaluated);
     assertThat(s.at("/loss/finite").asLong()).isEqualTo(finite);
     assertThat(s.at("/loss/non_finite").asLong()).isEqualTo(evaluated - finite).isPositive();
@@ -207,6 +189,24 @@ class EvaluateCommandTest extends SparkTestBase {
     assertThat(s.at("/timing/evaluate_seconds").doubleValue()).isPositive();
     assertThat(s.at("/input/schema").asText())
         .isEqualTo("struct<id:bigint,label:int,logits:array<float>>");
+  }
+
+  /**
+   * The summary's ECE, MCE and RMSCE within {@code tolerance} of the exact ones, and its bins'
+   * row counts those of the reference.
+   */
+  static void assertCalibration(JsonNode s, CalibrationReference exact, double tolerance) {
+    assertThat(s.at("/metrics/ece").doubleValue())
+        .isCloseTo(exact.ece().doubleValue(), within(tolerance));
+    assertThat(s.at("/metrics/mce").doubleValue())
+        .isCloseTo(exact.mce().doubleValue(), within(tolerance));
+    assertThat(s.at("/metrics/rmsce").doubleValue())
+        .isCloseTo(exact.rmsce().doubleValue(), within(tolerance));
+    assertThat(s.at("/metrics/calibration")).hasSize(exact.bins);
+    for (int b = 0; b < exact.bins; b++) {
+      assertThat(s.at("/metrics/calibration/" + b + "/rows").asLong()).as("bin %d", b)
+          .isEqualTo(exact.rows[b]);
+    }
   }
 
   @ParameterizedTest(name = "naive {0}")

@@ -22,7 +22,7 @@ class SummaryTest {
     PartitionStats stats = new PartitionStats();
     for (int i = 0; i < losses.length; i++) {
       stats.row(RowId.of(i), 0);
-      stats.evaluated(losses[i], true, true, entropy, 0.5);
+      stats.evaluated(losses[i], true, true, entropy, 0.5, 0.25);
     }
     return new Summary(stats, true, 5, "float32", 1.5, new LinkedHashMap<>(),
         new LinkedHashMap<>());

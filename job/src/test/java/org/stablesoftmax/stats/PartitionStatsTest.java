@@ -32,12 +32,13 @@ class PartitionStatsTest {
       boolean topK = top1 || rng.nextBoolean();
       double entropy = rng.nextDouble() * 5;
       double maxP = rng.nextDouble();
+      double brier = rng.nextInt(50) == 0 ? Double.NaN : 2 * rng.nextDouble();
       out.add(s -> {
         s.row(id, incidents);
         if (skip) {
           s.skip(reason);
         } else {
-          s.evaluated(loss, top1, topK, entropy, maxP);
+          s.evaluated(loss, top1, topK, entropy, maxP, brier);
         }
       });
     }
@@ -102,5 +103,26 @@ class PartitionStatsTest {
   void survivesJavaSerialization() throws Exception {
     PartitionStats s = apply(updates(9, 400));
     assertThat(JavaSerialization.roundTrip(s)).isEqualTo(s);
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3, 7, 10, 15, 49, 100, 1000})
+  void aConfidenceFallsInTheBinWhoseEdgesAsDoublesHoldIt(int bins) {
+    assertThat(PartitionStats.bin(0.0, bins)).as("confidence 0").isZero();
+    assertThat(PartitionStats.bin(Double.MIN_VALUE, bins)).isZero();
+    assertThat(PartitionStats.bin(1.0, bins)).as("confidence 1.0, saturated").isEqualTo(bins - 1);
+    assertThat(PartitionStats.bin(Math.nextDown(1.0), bins)).isEqualTo(bins - 1);
+    for (int b = 1; b < bins; b++) {
+      double edge = PartitionStats.edge(b, bins);
+      assertThat(PartitionStats.bin(edge, bins)).as("edge %d/%d", b, bins).isEqualTo(b);
+      assertThat(PartitionStats.bin(Math.nextDown(edge), bins)).as("below edge %d/%d", b, bins)
+          .isEqualTo(b - 1);
+    }
+  }
+
+  @Test
+  void statesWithOtherBinsDoNotMerge() {
+    assertThatThrownBy(() -> new PartitionStats(10).merge(new PartitionStats(15)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bins");
   }
 }

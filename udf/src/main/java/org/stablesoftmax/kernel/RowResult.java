@@ -37,6 +37,7 @@ public final class RowResult {
   private double entropy;
   private double maxProbability;
   private double logSumExp;
+  private double brier;
 
   public RowResult() {
     this(new SoftmaxRow());
@@ -59,6 +60,7 @@ public final class RowResult {
     entropy = Double.NaN;
     maxProbability = Double.NaN;
     logSumExp = Double.NaN;
+    brier = Double.NaN;
   }
 
   /**
@@ -90,6 +92,7 @@ public final class RowResult {
     }
     if (labelState == LABEL_PRESENT && label >= 0 && label < row.length()) {
       loss = row.crossEntropy((int) label);
+      brier = row.brier((int) label);
       // the order of top_k: larger logit, NaN first, ties by index
       labelRank = row.rank((int) label);
     }
@@ -192,12 +195,17 @@ public final class RowResult {
     return logSumExp;
   }
 
+  /** The multiclass Brier score with the label ({@link SoftmaxRow#brier}); NaN as the loss. */
+  public double brier() {
+    return brier;
+  }
+
   /**
    * Sets every result as another engine computed them with {@link #compute} (read back from
    * Spark's rows, say).
    */
   public RowResult set(int incidents, double loss, int argmax, int labelRank, double entropy,
-      double maxProbability, double logSumExp) {
+      double maxProbability, double logSumExp, double brier) {
     this.incidents = incidents;
     this.loss = loss;
     this.argmax = argmax;
@@ -205,6 +213,7 @@ public final class RowResult {
     this.entropy = entropy;
     this.maxProbability = maxProbability;
     this.logSumExp = logSumExp;
+    this.brier = brier;
     return this;
   }
 }

@@ -113,7 +113,7 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
   private static void expSumLanes(double[] x, int off, int bound, double a, int k, double t,
       double low, double[] out, int outOff, PassState acc) {
     double[] lanes = acc.lanes;
-    java.util.Arrays.fill(lanes, 0, 3 * LANES, 0.0);
+    java.util.Arrays.fill(lanes, 0, 4 * LANES, 0.0);
     double invT = 1.0 / t;
     int kGroup = k < bound ? k - k % LANES : -LANES;
     int i = kGroup + LANES == bound ? 0 : kGroup + LANES;
@@ -135,6 +135,9 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
           out[outOff + i + j] = e;
         }
         lanes[2 * LANES + j] = Math.fma(e, q, lanes[2 * LANES + j]);
+        if (i + j != k) {
+          lanes[3 * LANES + j] = Math.fma(e, e, lanes[3 * LANES + j]);
+        }
         double sum = lanes[j];
         double s = sum + e;
         double be = s - sum;
@@ -155,6 +158,8 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
     double invT = 1.0 / t;
     double entropy = acc.entropy;
     double entropyComp = 0.0;
+    double squares = acc.squares;
+    double squaresComp = 0.0;
     for (int i = from; i < to; i++) {
       double xi = x[off + i];
       // TwoSum: h + l == xi - a exactly
@@ -184,10 +189,15 @@ final class ScalarSoftmaxKernel implements SoftmaxKernel {
         double te = entropy + y;
         entropyComp = (te - entropy) - y;
         entropy = te;
+        double y2 = Math.fma(e, e, -squaresComp);
+        double ts = squares + y2;
+        squaresComp = (ts - squares) - y2;
+        squares = ts;
         acc.add(e);
       }
     }
     acc.entropy = entropy - entropyComp;
+    acc.squares = squares - squaresComp;
   }
 
   @Override

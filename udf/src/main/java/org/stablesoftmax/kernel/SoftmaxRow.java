@@ -77,6 +77,8 @@ public final class SoftmaxRow {
   private double rcp;
   /** Σ exp(z_i) * -z_i. */
   private double entropySum;
+  /** Σ_{i≠k} exp(z_i)^2. */
+  private double squares;
 
   /** A row analyzer on the kernel implementation chosen for this JVM. */
   public SoftmaxRow() {
@@ -530,6 +532,42 @@ public final class SoftmaxRow {
   }
 
   /**
+   * The multiclass Brier score of the row, {@code Σ_i (p_i - [i = label])^2}, in [0, 2], as
+   * scikit-learn's multiclass {@code brier_score_loss} per row: NaN for an empty or non-finite
+   * row. Computed as {@code (1 - p_y)^2 + Σ_{i≠y} p_i^2} from the sums of the analysis, without
+   * the cancellation of {@code 1 - 2 p_y + Σ p_i^2}: {@code 1 - p_k = s / (1 + s)} where the
+   * label is the top class, and {@code p_y <= 1/2} elsewhere.
+   *
+   * @throws IllegalArgumentException if the row is not empty and the label is out of range
+   */
+  public double brier(int label) {
+    if (len == 0) {
+      return Double.NaN;
+    }
+    Checks.label(label, len);
+    if (state != State.FINITE) {
+      return Double.NaN;
+    }
+    // Σ_{i≠k} p_i^2 = squares / (1 + s)^2
+    double others = ScalarSoftmaxKernel.divideTerm(
+        ScalarSoftmaxKernel.divideTerm(squares, dHi, dLo, rcp), dHi, dLo, rcp);
+    if (label == argmax) {
+      double miss = ScalarSoftmaxKernel.divideTerm(sHi, dHi, dLo, rcp);
+      return Math.fma(miss, miss, others);
+    }
+    probe.reset();
+    ScalarSoftmaxKernel.expSumRange(x, off + label, 0, 1, max, -1, t, one, 0, probe);
+    double e = one[0];
+    double p = ScalarSoftmaxKernel.divideTerm(e, dHi, dLo, rcp);
+    double miss = 1.0 - p;
+    // Σ_{i≠y} p_i^2 = (1 + squares - e_y^2) / (1 + s)^2
+    double top = ScalarSoftmaxKernel.divideTerm(
+        ScalarSoftmaxKernel.divideTerm(1.0, dHi, dLo, rcp), dHi, dLo, rcp);
+    double label2 = p * p;
+    return Math.fma(miss, miss, (top + others) - label2);
+  }
+
+  /**
    * Writes the indices of the {@code min(k, C)} largest logits, largest first, into
    * {@code out[outOff ..]} and returns how many. Equal logits keep index order; NaN counts as
    * largest, as in {@code torch.topk}.
@@ -835,6 +873,7 @@ public final class SoftmaxRow {
     lHi = Math.log(dHi);
     lLo = dLo * rcp;
     entropySum = acc.entropy;
+    squares = acc.squares;
   }
 
   private void notFinite(int firstNaN) {

@@ -83,6 +83,39 @@ public final class StableSoftmax {
     return row(logits, temperature).crossEntropy(label, options);
   }
 
+  /**
+   * The multiclass Brier score {@code Σ_i (softmax(x / T)_i - [i = label])^2}, in [0, 2]
+   * (scikit-learn's multiclass {@code brier_score_loss} of one row); the label must be a class
+   * index.
+   */
+  public static double brier(double[] logits, int label, double temperature) {
+    return row(logits, temperature).brier(label);
+  }
+
+  /**
+   * {@code log Σ b_i exp(x_i)}, as SciPy's {@code logsumexp(a, b=b)}: NaN where the sum is
+   * negative; see {@link WeightedLogSumExp}.
+   */
+  public static double logSumExp(double[] logits, double[] b) {
+    return weighted(logits, b).logSumExp();
+  }
+
+  /**
+   * {@code {log |Σ b_i exp(x_i)|, sign}}, as SciPy's {@code logsumexp(a, b=b, return_sign=True)};
+   * see {@link WeightedLogSumExp}.
+   */
+  public static double[] logSumExpWithSign(double[] logits, double[] b) {
+    WeightedLogSumExp w = weighted(logits, b);
+    return new double[] {w.logAbs(), w.sign()};
+  }
+
+  private static WeightedLogSumExp weighted(double[] logits, double[] b) {
+    Checks.notNull(logits, "logits");
+    Checks.notNull(b, "b");
+    checkSameLength(logits, b.length, "b");
+    return new WeightedLogSumExp().compute(logits, 0, b, 0, logits.length);
+  }
+
   /** Cross-entropy against a probability vector (soft targets). */
   public static double softCrossEntropy(double[] logits, double[] target) {
     return softCrossEntropy(logits, target, 1.0, CrossEntropyOptions.DEFAULT);

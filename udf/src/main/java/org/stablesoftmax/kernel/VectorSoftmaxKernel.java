@@ -166,6 +166,9 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     DoubleVector sum = zero;
     DoubleVector comp = zero;
     DoubleVector entropy = zero;
+    DoubleVector squares = zero;
+    // the squares before the last vector's: lane k - kVector of the last holds e_k = 1
+    DoubleVector squaresBefore = zero;
     int kVector = k < bound ? k - k % LANES : -LANES;
     int i = kVector + LANES == bound ? 0 : kVector + LANES;
     for (int done = 0; done < bound; done += LANES) {
@@ -206,6 +209,8 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
         e.intoArray(out, outOff + i);
       }
       entropy = e.fma(q, entropy);
+      squaresBefore = squares;
+      squares = e.fma(e, squares);
       DoubleVector s = sum.add(e);
       DoubleVector be = s.sub(sum);
       comp = comp.add(sum.sub(s.sub(be)).add(e.sub(be)));
@@ -220,6 +225,11 @@ final class VectorSoftmaxKernel implements SoftmaxKernel {
     sum.intoArray(acc.lanes, 0);
     comp.intoArray(acc.lanes, LANES);
     entropy.intoArray(acc.lanes, 2 * LANES);
+    squares.intoArray(acc.lanes, 3 * LANES);
+    if (kVector >= 0) {
+      squaresBefore.intoArray(acc.lanes, 4 * LANES);
+      acc.lanes[3 * LANES + k - kVector] = acc.lanes[4 * LANES + k - kVector];
+    }
     acc.addLanes(LANES, kVector >= 0 ? k - kVector : -1);
   }
 

@@ -1,5 +1,6 @@
 package org.stablesoftmax.udf;
 
+import org.stablesoftmax.kernel.WeightedLogSumExp;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -32,6 +33,11 @@ import org.stablesoftmax.kernel.StableSoftmax;
  */
 public final class RowEvaluator {
 
+  /** What {@code logsumexp_sign} gives. */
+  public static final StructType SIGNED_LOGSUMEXP_TYPE = new StructType()
+      .add("logsumexp", DataTypes.DoubleType, false)
+      .add("sign", DataTypes.DoubleType, false);
+
   /** What {@code softmax_row_result} gives: a {@link RowResult} as a struct. */
   public static final StructType ROW_RESULT_TYPE = new StructType()
       .add("incidents", DataTypes.createArrayType(DataTypes.StringType, false), false)
@@ -40,7 +46,8 @@ public final class RowEvaluator {
       .add("label_rank", DataTypes.IntegerType, true)
       .add("entropy", DataTypes.DoubleType, true)
       .add("max_probability", DataTypes.DoubleType, true)
-      .add("logsumexp", DataTypes.DoubleType, true);
+      .add("logsumexp", DataTypes.DoubleType, true)
+      .add("brier", DataTypes.DoubleType, true);
 
   private static final UTF8String[] KIND_NAMES;
 
@@ -67,6 +74,8 @@ public final class RowEvaluator {
   private float[] floats = new float[256];
   private double[] doubles = new double[256];
   private double[] target = new double[256];
+  private double[] wideLogits = new double[256];
+  private final WeightedLogSumExp weighted = new WeightedLogSumExp();
   private float[] floatOut = new float[256];
   private double[] doubleOut = new double[256];
   private int[] indices = new int[64];
@@ -127,17 +136,61 @@ public final class RowEvaluator {
 
   /** -log softmax(x / t)_label; NaN for an empty row; null for a label out of range. */
   public double crossEntropy(ArrayData x, boolean isFloat, long label, double t) {
-    if (!analyze(x, isFloat, t)) {
-      return Double.NaN;
-    }
-    if (n == 0) {
-      return Double.NaN;
+    return analyzeWithLabel(x, isFloat, label, t) ? row.crossEntropy((int) label) : Double.NaN;
+  }
+
+  /** Σ (softmax(x / t)_i - [i = label])^2; NaN for an empty row; null for a label out of range. */
+  public double brier(ArrayData x, boolean isFloat, long label, double t) {
+    return analyzeWithLabel(x, isFloat, label, t) ? row.brier((int) label) : Double.NaN;
+  }
+
+  /**
+   * Analyzes a row for a value of its label: false where there is none, the value then NaN (an
+   * invalid temperature: null; an empty row: NaN; a label out of range: null).
+   */
+  private boolean analyzeWithLabel(ArrayData x, boolean isFloat, long label, double t) {
+    if (!analyze(x, isFloat, t) || n == 0) {
+      return false;
     }
     if (label < 0 || label >= n) {
       wasNull = true;
-      return Double.NaN;
+      return false;
     }
-    return row.crossEntropy((int) label);
+    return true;
+  }
+
+  /** log Σ b_i exp(x_i), NaN for a negative sum (SciPy's); null when the sizes differ. */
+  public double weightedLogSumExp(ArrayData x, boolean isFloat, ArrayData b, boolean bIsFloat) {
+    return weighted(x, isFloat, b, bIsFloat) ? weighted.logSumExp() : Double.NaN;
+  }
+
+  /** (log |Σ b_i exp(x_i)|, its sign), SciPy's return_sign=True; null when the sizes differ. */
+  public InternalRow signedLogSumExp(ArrayData x, boolean isFloat, ArrayData b,
+      boolean bIsFloat) {
+    if (!weighted(x, isFloat, b, bIsFloat)) {
+      return null;
+    }
+    return new GenericInternalRow(new Object[] {weighted.logAbs(), weighted.sign()});
+  }
+
+  /** Computes {@link #weighted} for the row; false (and SQL null) when the sizes differ. */
+  private boolean weighted(ArrayData x, boolean isFloat, ArrayData b, boolean bIsFloat) {
+    wasNull = false;
+    int len = x.numElements();
+    if (b.numElements() != len) {
+      wasNull = true;
+      return false;
+    }
+    if (wideLogits.length < len) {
+      wideLogits = new double[Math.max(len, 2 * wideLogits.length)];
+    }
+    if (target.length < len) {
+      target = new double[Math.max(len, 2 * target.length)];
+    }
+    readInto(x, isFloat, wideLogits);
+    readInto(b, bIsFloat, target);
+    weighted.compute(wideLogits, 0, target, 0, len);
+    return true;
   }
 
   /** -Σ target_i log softmax(x / t)_i; null when the two arrays differ in length. */
@@ -262,6 +315,7 @@ public final class RowEvaluator {
       out[4] = result.entropy();
       out[5] = result.maxProbability();
       out[6] = result.logSumExp();
+      out[7] = result.lossNull() ? null : (Double) result.brier();
     }
     return new GenericInternalRow(out);
   }
@@ -286,7 +340,7 @@ public final class RowEvaluator {
     }
     return into.set(bits, doubleOrNaN(struct, 1), intOrMinusOne(struct, 2),
         intOrMinusOne(struct, 3), doubleOrNaN(struct, 4), doubleOrNaN(struct, 5),
-        doubleOrNaN(struct, 6));
+        doubleOrNaN(struct, 6), doubleOrNaN(struct, 7));
   }
 
   private static double doubleOrNaN(InternalRow r, int i) {

@@ -175,6 +175,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       switch (param(i)) {
         case LOGITS:
         case TARGET:
+        case WEIGHTS:
           if (!(type instanceof NullType || type instanceof ArrayType
               && isArrayElement(((ArrayType) type).elementType()))) {
             return mismatch(i, ARRAY_TYPES);
@@ -281,6 +282,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     switch (param) {
       case LOGITS:
       case TARGET:
+      case WEIGHTS:
         if (given instanceof ArrayType) {
           DataType element = ((ArrayType) given).elementType();
           if (element instanceof FloatType || element instanceof DoubleType) {
@@ -322,6 +324,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       switch (param(i)) {
         case LOGITS:
         case TARGET:
+        case WEIGHTS:
           out.add(values.value(i));
           out.add(values.constant(isFloatArray(i)));
           break;
@@ -413,6 +416,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
           switch (param(i)) {
             case LOGITS:
             case TARGET:
+            case WEIGHTS:
               return ArrayData.class;
             case TEMPERATURE:
               return double.class;

@@ -26,8 +26,22 @@ public enum SoftmaxFunction {
   },
   LOGSUMEXP("logsumexp", "logSumExp", 1, Param.LOGITS, Param.TEMPERATURE,
       "log(sum(exp(logits / temperature))); -inf for an empty or all -inf row."),
+  LOGSUMEXP_WEIGHTED("logsumexp_weighted", "weightedLogSumExp", 2, Param.LOGITS, Param.WEIGHTS,
+      "log(sum(b * exp(logits))), as SciPy's logsumexp(a, b=b): a weight 0 leaves its term out;"
+          + " NaN for a negative sum; null if the sizes differ."),
+  LOGSUMEXP_SIGN("logsumexp_sign", "signedLogSumExp", 2, Param.LOGITS, Param.WEIGHTS,
+      "struct(log(abs(sum(b * exp(logits)))), sign of the sum), as SciPy's logsumexp(a, b=b,"
+          + " return_sign=True); null if the sizes differ.") {
+    @Override
+    DataType resultType(boolean isFloat) {
+      return RowEvaluator.SIGNED_LOGSUMEXP_TYPE;
+    }
+  },
   CROSS_ENTROPY("cross_entropy", "crossEntropy", 2, Param.LOGITS, Param.LABEL, Param.TEMPERATURE,
       "-log(softmax(logits / temperature)[label]); null for a label out of range."),
+  BRIER_SCORE("brier_score", "brier", 2, Param.LOGITS, Param.LABEL, Param.TEMPERATURE,
+      "sum((softmax(logits / temperature) - one_hot(label))^2), in [0, 2]; null for a label out"
+          + " of range."),
   SOFT_CROSS_ENTROPY("soft_cross_entropy", "softCrossEntropy", 2, Param.LOGITS, Param.TARGET,
       Param.TEMPERATURE,
       "-sum(target_probs * log_softmax(logits / temperature)); null if the sizes differ."),
@@ -65,8 +79,8 @@ public enum SoftmaxFunction {
   ROW_RESULT("softmax_row_result", "rowResult", 1,
       List.of(Param.LOGITS, Param.LABEL, Param.TEMPERATURE, Param.NAIVE_DTYPE),
       "What the row comes to, as the evaluate job counts it: a struct of its incident kinds, the"
-          + " loss, the prediction, the label's rank, the entropy, the largest probability and the"
-          + " logsumexp (values at the temperature, incidents of the logits as they are).") {
+          + " loss, the prediction, the label's rank, the entropy, the largest probability, the"
+          + " logsumexp and the Brier score (values at the temperature, incidents of the logits as they are).") {
     @Override
     DataType resultType(boolean isFloat) {
       return RowEvaluator.ROW_RESULT_TYPE;
@@ -87,6 +101,8 @@ public enum SoftmaxFunction {
     LOGITS("logits"),
     /** a probability vector, array of float or double (others as for {@link #LOGITS}). */
     TARGET("target_probs"),
+    /** weights of the terms of a sum, array of float or double (others as for {@link #LOGITS}). */
+    WEIGHTS("b"),
     /** a positive number, read as double; 1 when absent. */
     TEMPERATURE("temperature"),
     /** an integral class index, read as long. */

@@ -129,6 +129,16 @@ public final class StableSoftmaxFunctions {
     return call(SoftmaxFunction.LOGSUMEXP, logits, temperature);
   }
 
+  /** {@code logsumexp_weighted(logits, b)}. */
+  public static Column logSumExpWeighted(Column logits, Column b) {
+    return call(SoftmaxFunction.LOGSUMEXP_WEIGHTED, logits, b);
+  }
+
+  /** {@code logsumexp_sign(logits, b)}. */
+  public static Column logSumExpSign(Column logits, Column b) {
+    return call(SoftmaxFunction.LOGSUMEXP_SIGN, logits, b);
+  }
+
   /** {@code cross_entropy(logits, label)}. */
   public static Column crossEntropy(Column logits, Column label) {
     return call(SoftmaxFunction.CROSS_ENTROPY, logits, label);
@@ -142,6 +152,16 @@ public final class StableSoftmaxFunctions {
   /** {@code cross_entropy(logits, label, temperature)}, the temperature a column. */
   public static Column crossEntropy(Column logits, Column label, Column temperature) {
     return call(SoftmaxFunction.CROSS_ENTROPY, logits, label, temperature);
+  }
+
+  /** {@code brier_score(logits, label)}. */
+  public static Column brierScore(Column logits, Column label) {
+    return call(SoftmaxFunction.BRIER_SCORE, logits, label);
+  }
+
+  /** {@code brier_score(logits, label, temperature)}, the temperature a column. */
+  public static Column brierScore(Column logits, Column label, Column temperature) {
+    return call(SoftmaxFunction.BRIER_SCORE, logits, label, temperature);
   }
 
   /** {@code soft_cross_entropy(logits, target_probs)}. */

@@ -30,6 +30,14 @@ public final class Bounds {
     return 8.0 + classes / 1024.0;
   }
 
+  /**
+   * Brier score: 4 ulps, and one more per 1024 classes, as its {@code Σ p_i^2} sums C squares
+   * per SIMD lane without compensation.
+   */
+  public static double brierUlps(int classes) {
+    return 4.0 + classes / 1024.0;
+  }
+
   /** Entropy is checked where it is at least this: below, it is made of subnormal probabilities. */
   public static final double ENTROPY_FLOOR = 0x1p-900;
 
@@ -48,6 +56,7 @@ public final class Bounds {
     row.logSoftmax(x, 0, n, t, ls, 0);
     assertLogSumExp(where, row.logSumExp(), ref, maxOver(x) / t);
     assertCrossEntropy(where, row.crossEntropy(label), ref.crossEntropy(label));
+    assertBrier(where, row.brier(label), ref.brier(label), n);
     row.softmax(x, 0, n, t, sm, 0);
     assertElements(where, n, ref, i -> sm[i], i -> ls[i], Reference::ulps, "",
         SOFTMAX_ULPS, LOG_SOFTMAX_ULPS);
@@ -74,6 +83,7 @@ public final class Bounds {
     }
     assertLogSumExp(where, row.logSumExp(), ref, max / t);
     assertCrossEntropy(where, row.crossEntropy(label), ref.crossEntropy(label));
+    assertBrier(where, row.brier(label), ref.brier(label), n);
     row.softmax(x, 0, n, t, sm, 0);
     // the values come from float arrays: the casts back are exact
     assertElements(where, n, ref, i -> sm[i], i -> ls[i], (v, e) -> floatUlps((float) v, e),
@@ -141,6 +151,11 @@ public final class Bounds {
     }
     assertThat(Reference.ulps(ce, exact)).as("%s: cross-entropy %s, exact %s", where, ce, exact)
         .isLessThanOrEqualTo(CROSS_ENTROPY_ULPS);
+  }
+
+  static void assertBrier(String where, double brier, BigDecimal exact, int classes) {
+    assertThat(Reference.ulps(brier, exact)).as("%s: Brier score %s, exact %s", where, brier,
+        exact).isLessThanOrEqualTo(brierUlps(classes));
   }
 
   /** Like {@link Reference#ulps} for a float result, in float ulps. */

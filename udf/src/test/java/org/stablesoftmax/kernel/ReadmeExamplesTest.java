@@ -37,6 +37,17 @@ class ReadmeExamplesTest {
   }
 
   @Test
+  void weightedLogSumExp() {
+    assertWithin(StableSoftmax.logSumExp(new double[] {0, 1}, new double[] {1, 1}),
+        "1.3132616875182228340489954949678556419152800856703", 2);
+    double[] signed = StableSoftmax.logSumExpWithSign(new double[] {0, 1},
+        new double[] {1, -1});
+    assertWithin(signed[0], "0.54132485461291810897835635493267029812302209330781", 2);
+    assertThat(signed[1]).isEqualTo(-1.0);
+    assertThat(StableSoftmax.logSumExp(new double[] {0, 1}, new double[] {1, -1})).isNaN();
+  }
+
+  @Test
   void oneRowOfAFlatBuffer() {
     double[] values = {1, 2, 3, 0.5, -1, 4, 2, 2, 9};
     SoftmaxRow row = new SoftmaxRow(); // one per thread, reused

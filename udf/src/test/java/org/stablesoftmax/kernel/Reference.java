@@ -149,6 +149,19 @@ public final class Reference {
     return ls == null ? null : ls.negate();
   }
 
+  /** {@code Σ_i (p_i - [i = label])^2}, the multiclass Brier score. */
+  public BigDecimal brier(int label) {
+    BigDecimal miss = complement(label);
+    BigDecimal b = miss.multiply(miss, MC);
+    for (int i = 0; i < len; i++) {
+      BigDecimal pi = softmax(i);
+      if (i != label && pi != null) {
+        b = b.add(pi.multiply(pi, MC), MC);
+      }
+    }
+    return b;
+  }
+
   /** {@code Σ p_i (-log p_i)}. */
   public BigDecimal entropy() {
     BigDecimal h = BigDecimal.ZERO;

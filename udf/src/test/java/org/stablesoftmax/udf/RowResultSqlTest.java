@@ -15,7 +15,7 @@ import org.stablesoftmax.testing.SparkTestBase;
  * {@code softmax_row_result}, the row's result as the evaluate job counts it, field by field
  * against the public functions on the same row: {@code softmax_incidents}, {@code cross_entropy},
  * {@code argmax}, the label's place in {@code top_k} of every class, {@code softmax_entropy},
- * {@code max_probability} and {@code logsumexp}, bit for bit, over the SQL tests' rows (null,
+ * {@code max_probability}, {@code logsumexp} and {@code brier_score}, bit for bit, over the SQL tests' rows (null,
  * empty, NaN, ±inf, masked, null elements, labels out of range, invalid temperatures).
  */
 class RowResultSqlTest extends SparkTestBase {
@@ -44,14 +44,15 @@ class RowResultSqlTest extends SparkTestBase {
           + " '%2$s') AS r, softmax_incidents(%1$s, label, '%2$s'), cross_entropy(%1$s, label,"
           + " t), argmax(%1$s), array_position(top_k(%1$s, 1000000), label) - 1,"
           + " softmax_entropy(%1$s, t), max_probability(%1$s, t), logsumexp(%1$s, t),"
-          + " t IS NULL OR NOT (t BETWEEN 1e-300 AND 1e300), %1$s IS NULL, label FROM cases",
+          + " brier_score(%1$s, label, t), t IS NULL OR NOT (t BETWEEN 1e-300 AND 1e300),"
+          + " %1$s IS NULL, label FROM cases",
           x, dtype)).collectAsList();
       assertThat(rows).hasSizeGreaterThan(150);
       for (Row row : rows) {
         String what = row.getString(0);
         Row r = row.getStruct(1);
         assertThat(r.getList(0)).as("%s incidents", what).isEqualTo(row.getList(2));
-        boolean noValues = row.getBoolean(9) || row.getBoolean(10);
+        boolean noValues = row.getBoolean(10) || row.getBoolean(11);
         if (noValues) {
           for (int i = 1; i < r.size(); i++) {
             assertThat(r.isNullAt(i)).as("%s field %d", what, i).isTrue();
@@ -67,6 +68,7 @@ class RowResultSqlTest extends SparkTestBase {
         assertThat(bits(r, 4)).as("%s entropy", what).isEqualTo(bits(row, 6));
         assertThat(bits(r, 5)).as("%s max probability", what).isEqualTo(bits(row, 7));
         assertThat(bits(r, 6)).as("%s logsumexp", what).isEqualTo(bits(row, 8));
+        assertThat(bits(r, 7)).as("%s Brier score", what).isEqualTo(bits(row, 9));
       }
     });
   }

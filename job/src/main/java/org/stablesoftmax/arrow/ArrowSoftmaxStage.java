@@ -48,6 +48,7 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   public ArrowSoftmaxStage(StageSpec spec, RowConsumer consumer) {
     this.spec = spec;
     this.consumer = consumer;
+    result.lossOptions(spec.lossOptions()).scores(spec.scores());
   }
 
   @Override

@@ -2,7 +2,10 @@ package org.stablesoftmax.arrow;
 
 import java.io.Serializable;
 import org.apache.spark.sql.types.StructType;
+import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.RowResult;
+import org.stablesoftmax.kernel.Scores;
 
 /**
  * What the stage computes and how it batches, shipped to the tasks with the code.
@@ -15,7 +18,17 @@ import org.stablesoftmax.kernel.NaiveDtype;
  * @param batchRows the bound on a batch's rows
  * @param kept the input columns carried through (from {@link InputColumns#KEPT} on), packed into
  *     the batch's {@link LogitsBatch#kept()} vectors; empty for none
+ * @param lossOptions the loss's label smoothing and class weights ({@link RowResult#lossOptions})
+ * @param scores what the logits column holds: logits, log-probabilities or probabilities
  */
 public record StageSpec(LogitsKind logits, double temperature, NaiveDtype naiveDtype,
-    boolean hasLabel, long batchBytes, int batchRows, StructType kept) implements Serializable {
+    boolean hasLabel, long batchBytes, int batchRows, StructType kept,
+    CrossEntropyOptions lossOptions, Scores scores) implements Serializable {
+
+  /** A stage of logits whose loss has no smoothing and no class weights. */
+  public StageSpec(LogitsKind logits, double temperature, NaiveDtype naiveDtype,
+      boolean hasLabel, long batchBytes, int batchRows, StructType kept) {
+    this(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows, kept,
+        CrossEntropyOptions.DEFAULT, Scores.LOGITS);
+  }
 }

@@ -2,6 +2,7 @@ package org.stablesoftmax.evaluate;
 
 import java.util.Iterator;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float8Vector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.stablesoftmax.arrow.ArrowLogitsWriter;
@@ -20,12 +21,16 @@ import org.stablesoftmax.stats.PartitionStats;
 final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsumer {
 
   private final RowScoring scoring;
+  private final boolean hasWeight;
+  /** The current batch's sample weights, or null. */
+  private Float8Vector weights;
   private final BufferAllocator allocator;
   private final ArrowLogitsWriter writer;
 
   /** An evaluation whose Arrow vectors come from {@code allocator}, closed with it. */
   ArrowEvaluation(EvalSpec spec, BufferAllocator allocator) {
     this.scoring = new RowScoring(spec);
+    this.hasWeight = spec.hasWeight();
     this.allocator = allocator;
     this.writer = new ArrowLogitsWriter(spec.stage(), allocator,
         new ArrowSoftmaxStage(spec.stage(), this));
@@ -72,9 +77,16 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
   }
 
   @Override
+  public void beginBatch(LogitsBatch batch) {
+    weights = hasWeight ? (Float8Vector) batch.kept().getVector(0) : null;
+  }
+
+  @Override
   public void row(LogitsBatch batch, int row, RowResult result) {
+    boolean weightNull = weights != null && weights.isNull(row);
     scoring.row(result, batch.labelNull(row), batch.label(row), batch.idNull(row),
-        batch.id(row), batch.file(row), batch.rowIndex(row));
+        batch.id(row), batch.file(row), batch.rowIndex(row), weightNull,
+        weights == null || weightNull ? 1.0 : weights.get(row));
   }
 
   /** The packing's batches so far (for tests). */

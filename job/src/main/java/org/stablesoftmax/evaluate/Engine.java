@@ -46,14 +46,18 @@ public enum Engine {
   UDF {
     @Override
     JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
-      Column logits = col(input.columns()[InputColumns.LOGITS]);
-      Dataset<Row> scored = input.select(
-          StableSoftmaxFunctions.softmaxRowResult(logits, col(input.columns()[InputColumns.LABEL]),
-              lit(spec.temperature()), spec.naiveDtype().label()),
-          col(input.columns()[InputColumns.LABEL]),
-          col(input.columns()[InputColumns.ID]),
-          col(input.columns()[InputColumns.FILE]),
-          col(input.columns()[InputColumns.ROW_INDEX]));
+      String[] names = input.columns();
+      Column logits = col(names[InputColumns.LOGITS]);
+      double[] weights = spec.lossOptions().classWeights();
+      Column result = StableSoftmaxFunctions.softmaxRowResult(logits,
+          col(names[InputColumns.LABEL]), lit(spec.temperature()), spec.naiveDtype().label(),
+          lit(spec.lossOptions().labelSmoothing()),
+          weights == null ? lit(null).cast("array<double>") : lit(weights),
+          spec.scores().label());
+      Dataset<Row> scored = input.select(result, col(names[InputColumns.LABEL]),
+          col(names[InputColumns.ID]), col(names[InputColumns.FILE]),
+          col(names[InputColumns.ROW_INDEX]),
+          spec.hasWeight() ? col(names[EvalSpec.WEIGHT]) : lit(1.0));
       return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };
@@ -110,15 +114,18 @@ public enum Engine {
 
   /** The merge of the partitions' states, in partition order. */
   public static PartitionStats merge(List<PartitionStats> parts) {
-    PartitionStats all = new PartitionStats(parts.isEmpty() ? PartitionStats.BINS
-        : parts.get(0).bins());
+    PartitionStats all = parts.isEmpty() ? new PartitionStats()
+        : new PartitionStats(parts.get(0).bins(), parts.get(0).weighted());
     for (PartitionStats p : parts) {
       all.merge(p);
     }
     return all;
   }
 
-  /** Counts the udf engine's rows: the row's result (a struct), label, id, file, row index. */
+  /**
+   * Counts the udf engine's rows: the row's result (a struct), label, id, file, row index,
+   * sample weight.
+   */
   private static PartitionStats scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
     RowScoring scoring = new RowScoring(spec);
     RowResult result = new RowResult();
@@ -128,8 +135,10 @@ public enum Engine {
       RowEvaluator.readRowResult(r.getStruct(0, width), result);
       boolean labelNull = r.isNullAt(1);
       boolean idNull = r.isNullAt(2);
+      boolean weightNull = r.isNullAt(5);
       scoring.row(result, labelNull, labelNull ? 0 : r.getLong(1), idNull,
-          idNull ? 0 : r.getLong(2), r.getUTF8String(3), r.getLong(4));
+          idNull ? 0 : r.getLong(2), r.getUTF8String(3), r.getLong(4), weightNull,
+          weightNull ? 1.0 : r.getDouble(5));
     }
     return scoring.stats();
   }

@@ -1,10 +1,14 @@
 package org.stablesoftmax.evaluate;
 
 import java.io.Serializable;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.stablesoftmax.arrow.InputColumns;
 import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.arrow.StageSpec;
+import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.Scores;
 
 /**
  * What an evaluation computes, shipped to the tasks with the code.
@@ -20,14 +24,40 @@ import org.stablesoftmax.kernel.NaiveDtype;
  * @param batchBytes the Arrow engine's bound on a batch's logits, in bytes
  * @param batchRows the Arrow engine's bound on a batch's rows
  * @param calibrationBins the number of equal-width calibration bins
+ * @param lossOptions the loss's label smoothing and class weights (PyTorch's)
+ * @param hasWeight whether each row has a sample weight, in the column {@link #WEIGHT} (a
+ *     double, read after the standardized columns)
+ * @param scores what the logits column holds: logits, log-probabilities or probabilities
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
-    long batchBytes, int batchRows, int calibrationBins) implements Serializable {
+    long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
+    boolean hasWeight, Scores scores) implements Serializable {
+
+  /** The sample weight's column: the first after the standardized ones. */
+  public static final int WEIGHT = InputColumns.KEPT;
+
+  /** The weight column's name and type, as the Arrow stage keeps it. */
+  public static final StructType WEIGHT_COLUMN = new StructType()
+      .add("__stablesoftmax_weight", DataTypes.DoubleType, true);
+
+  /** An evaluation without smoothing, class weights or sample weights. */
+  public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
+      boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
+      long batchBytes, int batchRows, int calibrationBins) {
+    this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
+        filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
+        Scores.LOGITS);
+  }
+
+  /** Whether the means are weighted: by sample weights, or the loss by class weights. */
+  public boolean weighted() {
+    return hasWeight || lossOptions.classWeights() != null;
+  }
 
   /** What the Arrow stage computes for this evaluation. */
   public StageSpec stage() {
     return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows,
-        new StructType());
+        hasWeight ? WEIGHT_COLUMN : new StructType(), lossOptions, scores);
   }
 }

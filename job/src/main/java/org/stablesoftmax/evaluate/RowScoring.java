@@ -22,12 +22,15 @@ public final class RowScoring {
 
   private final EvalSpec spec;
   private final PartitionStats stats;
+  /** The class weights of the loss's mean, or null. */
+  private final double[] classWeights;
   private UTF8String lastFile;
   private String lastFileName;
 
   public RowScoring(EvalSpec spec) {
     this.spec = spec;
-    this.stats = new PartitionStats(spec.calibrationBins());
+    this.stats = new PartitionStats(spec.calibrationBins(), spec.weighted());
+    this.classWeights = spec.lossOptions().classWeights();
   }
 
   public PartitionStats stats() {
@@ -41,7 +44,20 @@ public final class RowScoring {
    */
   public void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
       UTF8String file, long rowIndex) {
+    row(result, labelNull, label, idNull, id, file, rowIndex, false, 1.0);
+  }
+
+  /**
+   * {@link #row(RowResult, boolean, long, boolean, long, UTF8String, long)} with the row's sample
+   * weight (read where the spec has one): a null, negative, NaN or infinite one is the incident
+   * {@code BAD_WEIGHT}, and the row is skipped.
+   */
+  public void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
+      UTF8String file, long rowIndex, boolean weightNull, double weight) {
     int bits = result.incidents();
+    if (spec.hasWeight() && (weightNull || !(weight >= 0 && weight < Double.POSITIVE_INFINITY))) {
+      bits |= IncidentKind.BAD_WEIGHT.bit();
+    }
     boolean ignored = false;
     if (!spec.hasLabel()) {
       bits &= ~IncidentKind.NULL_LABEL.bit();
@@ -61,15 +77,21 @@ public final class RowScoring {
       reason = "ignore_index";
     } else if (IncidentKind.LABEL_OUT_OF_RANGE.in(bits)) {
       reason = "label_out_of_range";
+    } else if (IncidentKind.CLASS_COUNT_MISMATCH.in(bits)) {
+      reason = "class_count_mismatch";
+    } else if (IncidentKind.BAD_WEIGHT.in(bits)) {
+      reason = "bad_weight";
     }
+    double s = spec.hasWeight() ? weight : 1.0;
     if (reason != null) {
       stats.skip(reason);
     } else if (spec.hasLabel()) {
       int rank = result.labelRank();
-      stats.evaluated(result.loss(), result.argmax() == label, rank >= 0 && rank < spec.topK(),
-          result.entropy(), result.maxProbability(), result.brier());
+      stats.evaluated(s, classWeights == null ? 1.0 : classWeights[(int) label], result.loss(),
+          result.argmax() == label, rank >= 0 && rank < spec.topK(), result.entropy(),
+          result.maxProbability(), result.brier());
     } else {
-      stats.evaluatedUnlabeled(result.entropy(), result.maxProbability());
+      stats.evaluatedUnlabeled(s, result.entropy(), result.maxProbability());
     }
   }
 

@@ -1,15 +1,23 @@
 package org.stablesoftmax.job;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.stablesoftmax.evaluate.Engine;
 import org.stablesoftmax.evaluate.EvalSpec;
+import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.Scores;
 import org.stablesoftmax.stats.PartitionStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +45,28 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Skip rows with this label, as PyTorch's ignore_index (e.g. -100).")
   Long ignoreIndex;
 
+  @Option(names = "--label-smoothing", paramLabel = "EPS", defaultValue = "0",
+      description = "Label smoothing of the loss, in [0, 1], as PyTorch's cross_entropy"
+          + " label_smoothing.")
+  double labelSmoothing;
+
+  @Option(names = "--class-weights", paramLabel = "W,W,...|@FILE",
+      description = "One weight per class (comma-separated, or one per line of FILE): the loss"
+          + " is PyTorch's weighted mean, sum(w_y loss) / sum(w_y).")
+  String classWeights;
+
+  @Option(names = "--weight-col", paramLabel = "NAME",
+      description = "A non-negative number per row weighting every mean, as scikit-learn's"
+          + " sample_weight; a null, negative, NaN or infinite weight is the incident BAD_WEIGHT"
+          + " and its row is skipped.")
+  String weightCol;
+
+  @Option(names = "--scores", paramLabel = "KIND", defaultValue = "logits",
+      description = "What the logits column holds: logits (default), log_probabilities or"
+          + " probabilities (renormalized, as scikit-learn's log_loss up to 1.4; a row whose sum"
+          + " is more than 1e-6 off 1 is the incident NOT_NORMALIZED).")
+  String scores;
+
   @Option(names = "--calibration-bins", paramLabel = "N", defaultValue = "15",
       description = "Equal-width confidence bins of the calibration metrics (default: 15).")
   int calibrationBins;
@@ -60,6 +90,14 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new UserError("--calibration-bins must be between 1 and " + MAX_BINS + ", got "
           + calibrationBins + ".");
     }
+    CrossEntropyOptions lossOptions = lossOptions();
+    Scores kind;
+    try {
+      kind = Scores.parse(scores);
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--scores must be logits, log_probabilities or probabilities, got '"
+          + scores + "'.", e);
+    }
     if (maxIncidentRate != null && !(maxIncidentRate >= 0 && maxIncidentRate <= 1)) {
       throw new UserError("--max-incident-rate must be between 0 and 1, got " + maxIncidentRate
           + ".");
@@ -74,7 +112,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Evaluation done;
     try (SessionSettings settings = new SessionSettings(spark)) {
       in.configure(settings, checked.files());
-      done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, in.label(), in.idCol),
+      done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, in.label(), in.idCol,
+          weightCol == null ? List.of() : List.of(weightCol), "--weight-col"),
           tables -> {
             long start = System.nanoTime();
             List<PartitionStats> parts = new ArrayList<>();
@@ -82,8 +121,9 @@ final class EvaluateCommand implements Callable<Integer> {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
-                  calibrationBins);
-              parts.addAll(eng.evaluate(table.rows, spec));
+                  calibrationBins, lossOptions, weightCol != null, kind);
+              parts.addAll(eng.evaluate(weightCol == null ? table.rows
+                  : table.withWeight(in.input), spec));
             }
             return new Evaluation(tables, parts, (System.nanoTime() - start) / 1e9);
           });
@@ -98,7 +138,11 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, Object> opts = in.facts();
     opts.put("ignore_index", ignoreIndex);
     opts.put("max_incident_rate", maxIncidentRate);
+    opts.put("scores", kind.label());
     opts.put("calibration_bins", (long) calibrationBins);
+    opts.put("label_smoothing", labelSmoothing);
+    opts.put("class_weights", classWeights);
+    opts.put("weight_col", weightCol);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
         opts);
 
@@ -117,6 +161,73 @@ final class EvaluateCommand implements Callable<Integer> {
       return Main.GATE_FAILED;
     }
     return Main.OK;
+  }
+
+  /** The loss's options from --label-smoothing and --class-weights. */
+  private CrossEntropyOptions lossOptions() throws IOException {
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+      throw new UserError("--label-smoothing must be between 0 and 1, got " + labelSmoothing
+          + ".");
+    }
+    if (in.noLabel && (labelSmoothing != 0 || classWeights != null)) {
+      throw new UserError("--label-smoothing and --class-weights need a label: drop them or"
+          + " --no-label.");
+    }
+    CrossEntropyOptions o = CrossEntropyOptions.DEFAULT.labelSmoothing(labelSmoothing);
+    return classWeights == null ? o : o.classWeights(classWeights(classWeights));
+  }
+
+  /**
+   * The weights of {@code --class-weights}: comma-separated numbers, or {@code @FILE} with one
+   * per line (blank lines ignored), each finite.
+   *
+   * @throws UserError naming the value (and the file and line) that is not a finite number
+   */
+  static double[] classWeights(String spec) throws IOException {
+    List<String> values = new ArrayList<>();
+    boolean inFile = spec.startsWith("@");
+    String where;
+    if (inFile) {
+      Path file = new Path(spec.substring(1));
+      where = " in " + file + ", line ";
+      FileSystem fs = file.getFileSystem(new Configuration());
+      if (!fs.isFile(file)) {
+        throw new UserError("The class weights file " + file + " does not exist; fix"
+            + " --class-weights @FILE.");
+      }
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(file),
+          StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          values.add(line);
+        }
+      }
+    } else {
+      where = " in --class-weights, entry ";
+      values.addAll(Arrays.asList(spec.split(",", -1)));
+    }
+    double[] out = new double[values.size()];
+    int n = 0;
+    for (int i = 0; i < values.size(); i++) {
+      String v = values.get(i).strip();
+      if (v.isEmpty() && inFile) {
+        continue;
+      }
+      double w;
+      try {
+        w = Double.parseDouble(v);
+      } catch (NumberFormatException e) {
+        w = Double.NaN;
+      }
+      if (!Double.isFinite(w)) {
+        throw new UserError("The class weight '" + v + "'" + where + (i + 1)
+            + " is not a finite number.");
+      }
+      out[n++] = w;
+    }
+    if (n == 0) {
+      throw new UserError("--class-weights " + spec + " holds no weight.");
+    }
+    return Arrays.copyOf(out, n);
   }
 
   private static void writeSummary(OutputDir out, String json)

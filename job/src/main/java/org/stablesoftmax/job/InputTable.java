@@ -21,11 +21,13 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
 import org.stablesoftmax.arrow.InputColumns;
 import org.stablesoftmax.arrow.LogitsKind;
+import org.stablesoftmax.evaluate.EvalSpec;
 
 /**
  * The input as the engines read it, its columns checked: the logits (as stored), the label
@@ -82,11 +84,21 @@ final class InputTable {
    */
   static List<InputTable> read(SparkSession spark, InputFiles files, String logitsCol,
       String labelCol, String idCol, List<String> keep) {
+    return read(spark, files, logitsCol, labelCol, idCol, keep, "--keep");
+  }
+
+  /**
+   * {@link #read(SparkSession, InputFiles, String, String, String, List)}, a missing column to
+   * keep named as the value of {@code keepOption}.
+   */
+  static List<InputTable> read(SparkSession spark, InputFiles files, String logitsCol,
+      String labelCol, String idCol, List<String> keep, String keepOption) {
     Map<List<String>, List<InputFiles.Footer>> groups = groups(files, logitsCol, labelCol, idCol);
     List<InputTable> tables = new ArrayList<>();
     for (Map.Entry<List<String>, List<InputFiles.Footer>> g : groups.entrySet()) {
       try {
-        tables.add(read(spark, files, g.getValue(), logitsCol, labelCol, idCol, keep));
+        tables.add(read(spark, files, g.getValue(), logitsCol, labelCol, idCol, keep,
+            keepOption));
       } catch (UserError e) {
         if (groups.size() == 1) {
           throw e;
@@ -152,7 +164,7 @@ final class InputTable {
 
   private static InputTable read(SparkSession spark, InputFiles files,
       List<InputFiles.Footer> group, String logitsCol, String labelCol, String idCol,
-      List<String> keep) {
+      List<String> keep, String keepOption) {
     // Parquet page checksums, where files carry them, are verified as the pages are read
     DataFrameReader reader = spark.read().option(VERIFY_CHECKSUMS, "true");
     String written = InputFiles.sparkSchema(group);
@@ -208,7 +220,8 @@ final class InputTable {
     for (String k : keep == null ? Arrays.asList(schema.fieldNames()) : keep) {
       if (schema.getFieldIndex(k).isEmpty()) {
         throw new UserError("The column '" + k + "' to keep is not in " + name
-            + " (columns: " + String.join(", ", schema.fieldNames()) + "); fix --keep.");
+            + " (columns: " + String.join(", ", schema.fieldNames()) + "); fix " + keepOption
+            + ".");
       }
       kept = kept.add(schema.apply(k));
       columns.add(col(quote(k)));
@@ -268,6 +281,27 @@ final class InputTable {
           .when(c.isNotNull(), lit(NOT_A_CLASS));
     }
     throw wrongType("label", f, input, "int, bigint or an integral double");
+  }
+
+  /**
+   * The rows of a table read keeping only the sample weight column (a number), that column read
+   * as double, at {@code EvalSpec.WEIGHT}.
+   *
+   * @throws UserError if the column is not a number, naming it
+   */
+  Dataset<Row> withWeight(String input) {
+    StructField f = kept.fields()[0];
+    if (!(f.dataType() instanceof NumericType)) {
+      throw wrongType("weight", f, input, "a number (float, double, int, ...)");
+    }
+    String[] names = rows.columns();
+    Column[] columns = new Column[names.length];
+    for (int i = 0; i < names.length; i++) {
+      columns[i] = col(quote(names[i]));
+    }
+    columns[EvalSpec.WEIGHT] = columns[EvalSpec.WEIGHT].cast(DataTypes.DoubleType)
+        .as(EvalSpec.WEIGHT_COLUMN.fieldNames()[0]);
+    return rows.select(columns);
   }
 
   private static UserError wrongType(String what, StructField f, String input, String expected) {

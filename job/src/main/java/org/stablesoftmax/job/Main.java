@@ -48,6 +48,8 @@ public final class Main {
   /** Runs the command line and returns the exit code. */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    // an argument "@FILE" is an option's value (--class-weights @FILE), not a file of arguments
+    cli.setExpandAtFiles(false);
     Defaults defaults;
     try {
       defaults = Defaults.load(confFile(args));

@@ -51,11 +51,11 @@ final class Summary {
   }
 
   double accuracy() {
-    return ratio(stats.correct(), stats.evaluatedRows());
+    return stats.accuracy();
   }
 
   double topKAccuracy() {
-    return ratio(stats.topKCorrect(), stats.evaluatedRows());
+    return stats.topKAccuracy();
   }
 
   /** The mean multiclass Brier score, Σ_i (p_i - [i = y])^2 per row, in [0, 2]. */
@@ -100,12 +100,15 @@ final class Summary {
     return calibrationError(Norm.L2);
   }
 
-  /** The calibration error in {@code norm}, from the bins' counts and exact sums; NaN if none. */
+  /**
+   * The calibration error in {@code norm}, from the bins' (weighted) counts and exact sums; NaN
+   * if no bin has weight.
+   */
   private double calibrationError(Norm norm) {
-    long[] counts = stats.binCounts();
-    long[] correct = stats.binCorrect();
+    double[] counts = stats.binWeight();
+    double[] correct = stats.binCorrectWeight();
     double[] confidence = stats.binConfidence();
-    long n = 0;
+    double n = 0;
     double sum = 0;
     double max = 0;
     for (int b = 0; b < counts.length; b++) {
@@ -141,6 +144,9 @@ final class Summary {
       g.writeNumberField("total", stats.rows());
       g.writeNumberField("evaluated", stats.evaluatedRows());
       g.writeNumberField("skipped", stats.skippedRows());
+      if (stats.weighted()) {
+        number(g, "weight", stats.weightSum());
+      }
       g.writeObjectFieldStart("skipped_by_reason");
       for (Map.Entry<String, Long> e : stats.skipped().entrySet()) {
         g.writeNumberField(e.getKey(), e.getValue());
@@ -173,18 +179,28 @@ final class Summary {
       number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
       g.writeArrayFieldStart("calibration");
       long[] counts = stats.binCounts();
-      long[] correct = stats.binCorrect();
+      double[] weight = stats.binWeight();
+      double[] correct = stats.binCorrectWeight();
       double[] confidence = stats.binConfidence();
+      double[] effective = stats.binEffectiveRows();
       for (int b = 0; b < counts.length; b++) {
         g.writeStartObject();
         number(g, "from", PartitionStats.edge(b, counts.length));
         number(g, "to", PartitionStats.edge(b + 1, counts.length));
         g.writeNumberField("rows", counts[b]);
-        number(g, "mean_confidence", counts[b] == 0 ? Double.NaN : confidence[b] / counts[b]);
-        number(g, "accuracy", hasLabel ? ratio(correct[b], counts[b]) : Double.NaN);
+        if (stats.weighted()) {
+          number(g, "weight", weight[b]);
+        }
+        double accuracy = weight[b] > 0 ? correct[b] / weight[b] : Double.NaN;
+        number(g, "mean_confidence", weight[b] > 0 ? confidence[b] / weight[b] : Double.NaN);
+        number(g, "accuracy", hasLabel ? accuracy : Double.NaN);
         g.writeFieldName("accuracy_ci");
-        if (hasLabel && counts[b] > 0) {
-          double[] ci = ClopperPearson.interval(correct[b], counts[b], 0.05);
+        if (hasLabel && effective[b] > 0) {
+          // without weights the counts themselves; with, Kish's effective counts
+          double n = effective[b];
+          double[] ci = stats.weighted()
+              ? ClopperPearson.interval(Math.min(n, accuracy * n), n, 0.05)
+              : ClopperPearson.interval(stats.binCorrect()[b], counts[b], 0.05);
           g.writeStartArray();
           g.writeNumber(ShortestDouble.of(ci[0]));
           g.writeNumber(ShortestDouble.of(ci[1]));

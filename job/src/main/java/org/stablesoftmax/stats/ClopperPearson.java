@@ -24,7 +24,15 @@ public final class ClopperPearson {
    *     {@code 0 < alpha < 1}
    */
   public static double[] interval(long k, long n, double alpha) {
-    if (n <= 0 || k < 0 || k > n || !(alpha > 0 && alpha < 1)) {
+    return interval((double) k, (double) n, alpha);
+  }
+
+  /**
+   * {@link #interval(long, long, double)} for real counts, as Kish's effective counts of
+   * weighted rows are: the Beta quantiles take real parameters.
+   */
+  public static double[] interval(double k, double n, double alpha) {
+    if (!(n > 0) || !(k >= 0) || !(k <= n) || !(alpha > 0 && alpha < 1)) {
       throw new IllegalArgumentException("need 0 <= k <= n, n > 0 and 0 < alpha < 1, got k = "
           + k + ", n = " + n + ", alpha = " + alpha);
     }

@@ -79,6 +79,18 @@ public final class ExactSum implements Serializable {
     }
   }
 
+  /**
+   * Adds the product {@code a * b} exactly, as its rounded value and the remainder (two-product
+   * with fma); a product that is not finite, or below the normal range, as it rounds.
+   */
+  public void addProduct(double a, double b) {
+    double p = a * b;
+    add(p);
+    if (Double.isFinite(p) && Math.abs(p) >= Double.MIN_NORMAL * 0x1p53) {
+      add(Math.fma(a, b, -p));
+    }
+  }
+
   /** Adds another sum exactly (merging partial sums); {@code other} is unchanged. */
   public void add(ExactSum other) {
     if (other == this) {

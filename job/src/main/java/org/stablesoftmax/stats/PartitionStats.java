@@ -48,24 +48,104 @@ public final class PartitionStats implements Serializable {
   private final int bins;
   private final long[] binCount;
   private final long[] binCorrect;
+  /** Per bin, the sum of the top probabilities (weighted: of weight times probability). */
   private final ExactSum[] binConfidence;
+  /** The weights' sums, for an evaluation with sample or class weights; null without. */
+  private final Weights weights;
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
   private long incidentRows;
   private final List<List<RowId>> examples = new ArrayList<>(KINDS);
 
-  /** A state with the default {@link #BINS} calibration bins. */
-  public PartitionStats() {
-    this(BINS);
+  /**
+   * The sums of an evaluation with weights: per row a sample weight {@code s} (1 without one)
+   * and a loss weight {@code w} (the label's class weight, 1 without). Every mean is then
+   * {@code Σ s x / Σ s} (the loss: {@code Σ s ℓ / Σ s w}, {@code ℓ} already holding {@code w}),
+   * with {@code s x} summed exactly (two-product), as scikit-learn's {@code sample_weight} and
+   * PyTorch's class weights define them.
+   */
+  private static final class Weights implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final ExactSum weight = new ExactSum();
+    final ExactSum lossWeight = new ExactSum();
+    final ExactSum correct = new ExactSum();
+    final ExactSum topK = new ExactSum();
+    final ExactSum entropyWeight = new ExactSum();
+    final ExactSum brierWeight = new ExactSum();
+    final ExactSum[] bin;
+    final ExactSum[] binCorrect;
+    /** Per bin, Σ s^2: Kish's effective count is (Σ s)^2 / Σ s^2. */
+    final ExactSum[] binSquares;
+
+    Weights(int bins) {
+      bin = sums(bins);
+      binCorrect = sums(bins);
+      binSquares = sums(bins);
+    }
+
+    void merge(Weights o) {
+      weight.add(o.weight);
+      lossWeight.add(o.lossWeight);
+      correct.add(o.correct);
+      topK.add(o.topK);
+      entropyWeight.add(o.entropyWeight);
+      brierWeight.add(o.brierWeight);
+      for (int b = 0; b < bin.length; b++) {
+        bin[b].add(o.bin[b]);
+        binCorrect[b].add(o.binCorrect[b]);
+        binSquares[b].add(o.binSquares[b]);
+      }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Weights)) {
+        return false;
+      }
+      Weights t = (Weights) o;
+      return weight.equals(t.weight) && lossWeight.equals(t.lossWeight)
+          && correct.equals(t.correct) && topK.equals(t.topK)
+          && entropyWeight.equals(t.entropyWeight) && brierWeight.equals(t.brierWeight)
+          && Arrays.equals(bin, t.bin) && Arrays.equals(binCorrect, t.binCorrect)
+          && Arrays.equals(binSquares, t.binSquares);
+    }
+
+    @Override
+    public int hashCode() {
+      return weight.hashCode();
+    }
   }
 
-  /** A state with {@code bins} equal-width calibration bins. */
+  private static ExactSum[] sums(int n) {
+    ExactSum[] out = new ExactSum[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = new ExactSum();
+    }
+    return out;
+  }
+
+  /** A state with the default {@link #BINS} calibration bins, without weights. */
+  public PartitionStats() {
+    this(BINS, false);
+  }
+
+  /** A state with {@code bins} equal-width calibration bins, without weights. */
   public PartitionStats(int bins) {
+    this(bins, false);
+  }
+
+  /**
+   * A state with {@code bins} equal-width calibration bins; {@code weighted} for an evaluation
+   * with sample or class weights (see {@link #evaluated}).
+   */
+  public PartitionStats(int bins, boolean weighted) {
     if (bins < 1) {
       throw new IllegalArgumentException("bins must be >= 1, got " + bins);
     }
     this.bins = bins;
+    this.weights = weighted ? new Weights(bins) : null;
     binCount = new long[bins];
     binCorrect = new long[bins];
     binConfidence = new ExactSum[bins];
@@ -101,19 +181,41 @@ public final class PartitionStats implements Serializable {
   }
 
   /**
-   * Adds an evaluated row: its loss (NaN or infinite losses are counted apart, not summed),
-   * whether the top-1 and top-k predictions hold the label (false without a label), the entropy,
-   * the top probability and the Brier score (a NaN one is left out).
+   * Adds an evaluated row of a state without weights: its loss (NaN or infinite losses are
+   * counted apart, not summed), whether the top-1 and top-k predictions hold the label (false
+   * without a label), the entropy, the top probability and the Brier score (a NaN one is left
+   * out).
    */
   public void evaluated(double loss, boolean top1, boolean topK, double entropy,
       double maxProbability, double brier) {
+    evaluated(1.0, 1.0, loss, top1, topK, entropy, maxProbability, brier);
+  }
+
+  /**
+   * Adds an evaluated row with its sample weight {@code s >= 0} and loss weight {@code w} (the
+   * label's class weight; the loss already holds it): every sum takes {@code s} times the row's
+   * value, the loss's denominator {@code s w}. A state without weights takes only {@code s = w =
+   * 1}.
+   */
+  public void evaluated(double s, double w, double loss, boolean top1, boolean topK,
+      double entropy, double maxProbability, double brier) {
+    if (weights == null && (s != 1.0 || w != 1.0)) {
+      throw new IllegalArgumentException("a state without weights takes weights of 1, got "
+          + s + " and " + w);
+    }
     if (!Double.isNaN(brier)) {
-      brierSum.add(brier);
+      add(brierSum, s, brier);
       brierFinite++;
+      if (weights != null) {
+        weights.brierWeight.add(s);
+      }
     }
     if (Double.isFinite(loss)) {
-      lossSum.add(loss);
+      add(lossSum, s, loss);
       lossFinite++;
+      if (weights != null) {
+        weights.lossWeight.addProduct(s, w);
+      }
     } else {
       lossNonFinite++;
     }
@@ -123,26 +225,61 @@ public final class PartitionStats implements Serializable {
     if (topK) {
       topKCorrect++;
     }
-    add(entropy, maxProbability, top1);
+    if (weights != null) {
+      if (top1) {
+        weights.correct.add(s);
+      }
+      if (topK) {
+        weights.topK.add(s);
+      }
+    }
+    add(s, entropy, maxProbability, top1);
   }
 
   /** Adds an evaluated row without a label: its entropy and top probability. */
   public void evaluatedUnlabeled(double entropy, double maxProbability) {
-    add(entropy, maxProbability, false);
+    add(1.0, entropy, maxProbability, false);
   }
 
-  private void add(double entropy, double maxProbability, boolean top1) {
+  /** Adds an evaluated row without a label, of sample weight {@code s}. */
+  public void evaluatedUnlabeled(double s, double entropy, double maxProbability) {
+    add(s, entropy, maxProbability, false);
+  }
+
+  /** Adds {@code s x} to {@code sum}: {@code x} itself for {@code s = 1}. */
+  private static void add(ExactSum sum, double s, double x) {
+    if (s == 1.0) {
+      sum.add(x);
+    } else {
+      sum.addProduct(s, x);
+    }
+  }
+
+  private void add(double s, double entropy, double maxProbability, boolean top1) {
     evaluated++;
+    if (weights != null) {
+      weights.weight.add(s);
+    }
     if (Double.isFinite(entropy)) {
-      entropySum.add(entropy);
+      add(entropySum, s, entropy);
       entropyFinite++;
+      if (weights != null) {
+        weights.entropyWeight.add(s);
+      }
     }
     if (maxProbability >= 0.0 && maxProbability <= 1.0) {
       int b = bin(maxProbability, bins);
       binCount[b]++;
-      binConfidence[b].add(maxProbability);
+      add(binConfidence[b], s, maxProbability);
       if (top1) {
         binCorrect[b]++;
+      }
+      if (weights != null) {
+        weights.bin[b].add(s);
+        weights.binSquares[b].addProduct(s, s);
+        if (top1) {
+          weights.binCorrect[b].add(s);
+        }
       }
     }
   }
@@ -191,9 +328,13 @@ public final class PartitionStats implements Serializable {
     if (other == this) {
       throw new IllegalArgumentException("cannot merge a PartitionStats with itself");
     }
-    if (other.bins != bins) {
-      throw new IllegalArgumentException("cannot merge " + other.bins + " calibration bins into "
-          + bins);
+    if (other.bins != bins || (other.weights == null) != (weights == null)) {
+      throw new IllegalArgumentException("cannot merge a state of " + other.bins
+          + " calibration bins" + (other.weights == null ? "" : " with weights") + " into one of "
+          + bins + (weights == null ? "" : " with weights"));
+    }
+    if (weights != null) {
+      weights.merge(other.weights);
     }
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
@@ -247,9 +388,45 @@ public final class PartitionStats implements Serializable {
     return lossSum.doubleValue();
   }
 
-  /** The mean of the finite losses (the exact sum divided once); NaN if there are none. */
+  /**
+   * The mean of the finite losses (the exact sum divided once by their count, or with weights
+   * by Σ s w); NaN if there are none (or their weights are 0).
+   */
   public double lossMean() {
+    if (weights != null) {
+      return ratio(lossSum, weights.lossWeight);
+    }
     return lossFinite == 0 ? Double.NaN : lossSum.doubleValue() / lossFinite;
+  }
+
+  /** Whether the state has weights. */
+  public boolean weighted() {
+    return weights != null;
+  }
+
+  /** The sum of the evaluated rows' sample weights (their count without weights). */
+  public double weightSum() {
+    return weights == null ? evaluated : weights.weight.doubleValue();
+  }
+
+  /** The share (weighted) of evaluated rows whose top-1 prediction is the label. */
+  public double accuracy() {
+    return weights == null ? ratio(correct, evaluated) : ratio(weights.correct, weights.weight);
+  }
+
+  /** The share (weighted) of evaluated rows whose top k holds the label. */
+  public double topKAccuracy() {
+    return weights == null ? ratio(topKCorrect, evaluated)
+        : ratio(weights.topK, weights.weight);
+  }
+
+  private static double ratio(long a, long b) {
+    return b == 0 ? Double.NaN : (double) a / b;
+  }
+
+  private static double ratio(ExactSum a, ExactSum b) {
+    double d = b.doubleValue();
+    return d == 0 ? Double.NaN : a.doubleValue() / d;
   }
 
   public long lossFinite() {
@@ -268,13 +445,19 @@ public final class PartitionStats implements Serializable {
     return topKCorrect;
   }
 
-  /** The mean of the finite entropies; NaN if there are none. */
+  /** The (weighted) mean of the finite entropies; NaN if there are none. */
   public double entropyMean() {
+    if (weights != null) {
+      return ratio(entropySum, weights.entropyWeight);
+    }
     return entropyFinite == 0 ? Double.NaN : entropySum.doubleValue() / entropyFinite;
   }
 
   /** The mean of the rows' Brier scores (the exact sum divided once); NaN if there are none. */
   public double brierMean() {
+    if (weights != null) {
+      return ratio(brierSum, weights.brierWeight);
+    }
     return brierFinite == 0 ? Double.NaN : brierSum.doubleValue() / brierFinite;
   }
 
@@ -293,11 +476,50 @@ public final class PartitionStats implements Serializable {
     return binCorrect.clone();
   }
 
-  /** The sum of the top probabilities per calibration bin, rounded once. */
+  /** The (weighted) sum of the top probabilities per calibration bin, rounded once. */
   public double[] binConfidence() {
+    return values(binConfidence);
+  }
+
+  /** The sum of the sample weights per calibration bin (its row count without weights). */
+  public double[] binWeight() {
+    return weights == null ? asDoubles(binCount) : values(weights.bin);
+  }
+
+  /** The sum of the sample weights of correct predictions per bin (their count without). */
+  public double[] binCorrectWeight() {
+    return weights == null ? asDoubles(binCorrect) : values(weights.binCorrect);
+  }
+
+  /**
+   * Kish's effective row count per bin, {@code (Σ s)^2 / Σ s^2}: the row count without weights
+   * (and with equal ones); 0 for a bin of no weight.
+   */
+  public double[] binEffectiveRows() {
+    if (weights == null) {
+      return asDoubles(binCount);
+    }
     double[] out = new double[bins];
     for (int b = 0; b < bins; b++) {
-      out[b] = binConfidence[b].doubleValue();
+      double w = weights.bin[b].doubleValue();
+      double w2 = weights.binSquares[b].doubleValue();
+      out[b] = w2 == 0 ? 0.0 : w * w / w2;
+    }
+    return out;
+  }
+
+  private static double[] values(ExactSum[] sums) {
+    double[] out = new double[sums.length];
+    for (int i = 0; i < sums.length; i++) {
+      out[i] = sums[i].doubleValue();
+    }
+    return out;
+  }
+
+  private static double[] asDoubles(long[] counts) {
+    double[] out = new double[counts.length];
+    for (int i = 0; i < counts.length; i++) {
+      out[i] = counts[i];
     }
     return out;
   }
@@ -335,6 +557,7 @@ public final class PartitionStats implements Serializable {
         && brierFinite == t.brierFinite && Arrays.equals(binCount, t.binCount)
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
+        && Objects.equals(weights, t.weights)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
         && examples.equals(t.examples);

@@ -83,6 +83,11 @@ public final class CrossEntropyOptions implements Serializable {
     return classWeights == null ? 1.0 : classWeights[i];
   }
 
+  /** The number of class weights; -1 without weights. */
+  int classes() {
+    return classWeights == null ? -1 : classWeights.length;
+  }
+
   /** Checks that the weights, if any, cover a row of {@code classes} classes. */
   void checkClasses(int classes) {
     if (classWeights != null && classWeights.length != classes) {

@@ -31,6 +31,16 @@ public enum IncidentKind {
   TARGET_MASKED(Family.DATA),
   /** The row's class count differs from the expected one. */
   CLASS_COUNT_MISMATCH(Family.DATA),
+  /**
+   * The row's sample weight is null, negative, NaN or infinite (set by callers that read a weight
+   * column); the row is not evaluated.
+   */
+  BAD_WEIGHT(Family.DATA),
+  /**
+   * The row's probabilities or log-probabilities ({@link Scores}) sum to more than
+   * {@link Scores#TOLERANCE} away from 1 (relative): the softmax renormalizes them.
+   */
+  NOT_NORMALIZED(Family.DATA),
   /** The naive sum of exponentials overflows the naive dtype. */
   NAIVE_OVERFLOW(Family.INSTABILITY),
   /** Every naive exponential underflows to 0, so the naive softmax is 0/0. */

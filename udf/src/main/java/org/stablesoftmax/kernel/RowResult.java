@@ -26,6 +26,8 @@ public final class RowResult {
   }
 
   private final SoftmaxRow row;
+  private CrossEntropyOptions lossOptions = CrossEntropyOptions.DEFAULT;
+  private Scores scores = Scores.LOGITS;
 
   private boolean logitsNull;
   private int labelState;
@@ -47,6 +49,32 @@ public final class RowResult {
   public RowResult(SoftmaxRow row) {
     this.row = row;
     clear();
+  }
+
+  /**
+   * The options of the loss from now on ({@link CrossEntropyOptions#DEFAULT} at first): label
+   * smoothing and class weights, as {@link SoftmaxRow#crossEntropy(int, CrossEntropyOptions)}
+   * computes them (its ignore index is not used: callers skip such rows). With class weights, a
+   * row of another class count has the incident {@code CLASS_COUNT_MISMATCH} and no loss.
+   */
+  public RowResult lossOptions(CrossEntropyOptions options) {
+    this.lossOptions = Checks.notNull(options, "options");
+    return this;
+  }
+
+  public CrossEntropyOptions lossOptions() {
+    return lossOptions;
+  }
+
+  /**
+   * What the rows' values are from now on ({@link Scores#LOGITS} at first): probabilities are
+   * read as their logs; a row of probabilities or log-probabilities that does not sum to 1 has
+   * the incident {@code NOT_NORMALIZED}.
+   */
+  public RowResult scores(Scores scores) {
+    this.scores = Checks.notNull(scores, "scores");
+    row.probabilityInput(scores == Scores.PROBABILITIES);
+    return this;
   }
 
   private void clear() {
@@ -87,11 +115,19 @@ public final class RowResult {
     logitsNull = false;
     length = row.length();
     incidents = incidents(row, false, labelState, label, dtype, nullElement, nanElement);
+    if (length > 0 && scores.notNormalized(row.logSumExp())) {
+      incidents |= IncidentKind.NOT_NORMALIZED.bit();
+    }
+    boolean mismatch = lossOptions.classes() >= 0 && lossOptions.classes() != length;
+    if (mismatch) {
+      incidents |= IncidentKind.CLASS_COUNT_MISMATCH.bit();
+    }
     if (temperature != 1.0) {
       logits.analyze(row, temperature);
     }
     if (labelState == LABEL_PRESENT && label >= 0 && label < row.length()) {
-      loss = row.crossEntropy((int) label);
+      loss = mismatch ? Double.NaN : lossOptions == CrossEntropyOptions.DEFAULT
+          ? row.crossEntropy((int) label) : row.crossEntropy((int) label, lossOptions);
       brier = row.brier((int) label);
       // the order of top_k: larger logit, NaN first, ties by index
       labelRank = row.rank((int) label);
@@ -146,10 +182,12 @@ public final class RowResult {
 
   /**
    * Whether the loss is SQL null, as {@code cross_entropy} answers: for null logits, without a
-   * label, and for a label out of range of a non-empty row (an empty row's loss is NaN).
+   * label, for a label out of range of a non-empty row (an empty row's loss is NaN), and for a
+   * row whose class count is not that of the class weights ({@code CLASS_COUNT_MISMATCH}).
    */
   public boolean lossNull() {
-    return logitsNull || labelState != LABEL_PRESENT || (length > 0 && labelRank < 0);
+    return logitsNull || labelState != LABEL_PRESENT || (length > 0 && labelRank < 0)
+        || IncidentKind.CLASS_COUNT_MISMATCH.in(incidents);
   }
 
   /** Whether the prediction is SQL null, as {@code argmax} answers: null or empty logits. */

@@ -54,6 +54,9 @@ public final class SoftmaxRow {
   private double[] widened = new double[0];
   private double[] scratch = new double[0];
 
+  /** Whether the rows are probabilities, read as their logs (see {@link #probabilityInput}). */
+  private boolean probabilities;
+
   // the row: x[off .. off+len), temperature t
   private double[] x;
   private int off;
@@ -92,6 +95,25 @@ public final class SoftmaxRow {
   /** The kernel implementation in use: "scalar", or "simd-" and the vector width in bits. */
   public String implementation() {
     return kernel.name();
+  }
+
+  /**
+   * From now on, reads each row's values as probabilities {@code p}, analyzing the logits
+   * {@code log p} ({@code -inf} for 0, NaN for a negative value), or (false) as logits again.
+   * The row is copied into the work buffer to take its logs; the caller's array is not changed.
+   */
+  public SoftmaxRow probabilityInput(boolean on) {
+    this.probabilities = on;
+    return this;
+  }
+
+  /** Replaces the work buffer's row by its logs, where the row holds probabilities. */
+  private void logsIfProbabilities() {
+    if (probabilities) {
+      for (int i = 0; i < len; i++) {
+        x[off + i] = Math.log(x[off + i]);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- entry points
@@ -791,6 +813,11 @@ public final class SoftmaxRow {
     Checks.range("logits", logits.length, off, len);
     this.t = Checks.temperature(temperature);
     this.invT = 1.0 / t;
+    if (probabilities) {
+      System.arraycopy(logits, off, workBuffer(len), 0, len);
+      logsIfProbabilities();
+      return;
+    }
     this.x = logits;
     this.off = off;
     this.len = len;
@@ -802,6 +829,7 @@ public final class SoftmaxRow {
     this.t = Checks.temperature(temperature);
     this.invT = 1.0 / t;
     kernel.widen(logits, off, len, workBuffer(len), 0);
+    logsIfProbabilities();
   }
 
   private void bindBuffer(ByteBuffer logits, int element, int len, BufferElement type,
@@ -810,6 +838,7 @@ public final class SoftmaxRow {
     this.t = Checks.temperature(temperature);
     this.invT = 1.0 / t;
     kernel.load(logits, element, len, type, workBuffer(len), 0);
+    logsIfProbabilities();
   }
 
   /** Binds the row to {@code widened[0 .. len)}, grown if needed, for the caller to fill. */

@@ -1,6 +1,6 @@
 package org.stablesoftmax.udf;
 
-import org.stablesoftmax.kernel.WeightedLogSumExp;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -16,8 +16,10 @@ import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.RowResult;
+import org.stablesoftmax.kernel.Scores;
 import org.stablesoftmax.kernel.SoftmaxRow;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.kernel.WeightedLogSumExp;
 
 /**
  * The SQL functions' work on one row: reads Catalyst {@link ArrayData} into reusable primitive
@@ -60,9 +62,11 @@ public final class RowEvaluator {
   }
 
   private static final NaiveDtype[] DTYPES = NaiveDtype.values();
+  private static final Scores[] SCORES = Scores.values();
 
   private final SoftmaxRow row = new SoftmaxRow();
-  private final RowResult result = new RowResult(row);
+  /** The row result's own kernel: its scores (probabilities, say) are not the functions'. */
+  private final RowResult result = new RowResult();
   /** The last row read, as a {@link RowResult} reads it. */
   private final RowResult.Logits readRow = (r, t) -> {
     if (this.readFloats) {
@@ -75,6 +79,9 @@ public final class RowEvaluator {
   private double[] doubles = new double[256];
   private double[] target = new double[256];
   private double[] wideLogits = new double[256];
+  private double[] weightScratch = new double[64];
+  private CrossEntropyOptions lastOptions = CrossEntropyOptions.DEFAULT;
+  private double[] lastWeights;
   private final WeightedLogSumExp weighted = new WeightedLogSumExp();
   private float[] floatOut = new float[256];
   private double[] doubleOut = new double[256];
@@ -290,16 +297,22 @@ public final class RowEvaluator {
 
   /**
    * The row's {@link RowResult} as a {@link #ROW_RESULT_TYPE} struct (never null): incidents of
-   * the logits as they are, values at {@code t}; a value without meaning (no label in range, an
-   * empty row, null logits, an invalid temperature) is null.
+   * the logits as they are, values at {@code t}, the loss with label smoothing {@code eps} and
+   * class weights {@code weights} (null: none); a value without meaning (no label in range, an
+   * empty row, null logits, an invalid temperature, smoothing outside [0, 1], a weight that is
+   * not finite) is null.
    *
    * @param labelState a {@link RowResult} label state
    * @param dtype the ordinal of the {@link NaiveDtype}
+   * @param scores the ordinal of the {@link Scores}: what the row's values are
    */
   public InternalRow rowResult(ArrayData x, boolean isFloat, int labelState, long label,
-      double t, int dtype) {
+      double t, int dtype, double eps, ArrayData weights, boolean weightsIsFloat, int scores) {
     wasNull = false;
-    boolean valid = StableSoftmax.isValidTemperature(t);
+    result.scores(SCORES[scores]);
+    CrossEntropyOptions options = lossOptions(eps, weights, weightsIsFloat);
+    boolean valid = StableSoftmax.isValidTemperature(t) && options != null;
+    result.lossOptions(valid ? options : CrossEntropyOptions.DEFAULT);
     if (x != null) {
       read(x, isFloat);
     }
@@ -318,6 +331,37 @@ public final class RowEvaluator {
       out[7] = result.lossNull() ? null : (Double) result.brier();
     }
     return new GenericInternalRow(out);
+  }
+
+  /**
+   * The loss options of smoothing {@code eps} and these class weights (null: none), the last
+   * ones again where they are equal; null where they are invalid.
+   */
+  private CrossEntropyOptions lossOptions(double eps, ArrayData weights, boolean isFloat) {
+    if (!(eps >= 0 && eps <= 1)) {
+      return null;
+    }
+    int n = weights == null ? -1 : weights.numElements();
+    if (n >= 0) {
+      if (weightScratch.length < n) {
+        weightScratch = new double[Math.max(n, 2 * weightScratch.length)];
+      }
+      readInto(weights, isFloat, weightScratch);
+      for (int i = 0; i < n; i++) {
+        if (!Double.isFinite(weightScratch[i])) {
+          return null;
+        }
+      }
+    }
+    boolean same = Double.compare(eps, lastOptions.labelSmoothing()) == 0
+        && (n < 0 ? lastWeights == null : lastWeights != null && lastWeights.length == n
+            && Arrays.equals(lastWeights, 0, n, weightScratch, 0, n));
+    if (!same) {
+      lastWeights = n < 0 ? null : Arrays.copyOf(weightScratch, n);
+      CrossEntropyOptions o = CrossEntropyOptions.DEFAULT.labelSmoothing(eps);
+      lastOptions = lastWeights == null ? o : o.classWeights(lastWeights);
+    }
+    return lastOptions;
   }
 
   private static final Map<UTF8String, Integer> KIND_BITS = new HashMap<>();

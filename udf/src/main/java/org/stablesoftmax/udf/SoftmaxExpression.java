@@ -33,6 +33,7 @@ import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 import org.stablesoftmax.kernel.NaiveDtype;
+import org.stablesoftmax.kernel.Scores;
 import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.udf.SoftmaxFunction.Param;
 import scala.Option;
@@ -69,6 +70,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
    * deserialization, which skips field initializers).
    */
   private transient Integer dtype;
+  private transient Integer scores;
 
   public SoftmaxExpression(SoftmaxFunction function, Seq<Expression> children) {
     this.function = Objects.requireNonNull(function, "function");
@@ -176,12 +178,14 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         case LOGITS:
         case TARGET:
         case WEIGHTS:
+        case CLASS_WEIGHTS:
           if (!(type instanceof NullType || type instanceof ArrayType
               && isArrayElement(((ArrayType) type).elementType()))) {
             return mismatch(i, ARRAY_TYPES);
           }
           break;
         case TEMPERATURE:
+        case LABEL_SMOOTHING:
           if (!(type instanceof NullType || type instanceof NumericType)) {
             return mismatch(i, "\"DOUBLE\"");
           }
@@ -194,21 +198,22 @@ public final class SoftmaxExpression extends Expression implements Serializable 
           }
           break;
         case NAIVE_DTYPE:
+        case SCORES:
           if (!(type instanceof StringType)) {
             return mismatch(i, "\"STRING\"");
           }
           if (!arg.foldable()) {
             return new TypeCheckResult.DataTypeMismatch("NON_FOLDABLE_INPUT", scalaMap(Map.of(
-                "inputName", "naive_dtype", "inputType", "\"STRING\"",
+                "inputName", param(i).sqlName, "inputType", "\"STRING\"",
                 "inputExpr", quoted(arg))));
           }
           Object value = arg.eval(null);
           if (value == null) {
             return new TypeCheckResult.DataTypeMismatch("UNEXPECTED_NULL",
-                scalaMap(Map.of("exprName", "naive_dtype")));
+                scalaMap(Map.of("exprName", param(i).sqlName)));
           }
           try {
-            NaiveDtype.parse(value.toString());
+            constantOrdinal(param(i), value.toString());
           } catch (IllegalArgumentException e) {
             return new TypeCheckResult.TypeCheckFailure(e.getMessage());
           }
@@ -283,6 +288,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       case LOGITS:
       case TARGET:
       case WEIGHTS:
+      case CLASS_WEIGHTS:
         if (given instanceof ArrayType) {
           DataType element = ((ArrayType) given).elementType();
           if (element instanceof FloatType || element instanceof DoubleType) {
@@ -291,6 +297,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         }
         return DataTypes.createArrayType(DataTypes.DoubleType);
       case TEMPERATURE:
+      case LABEL_SMOOTHING:
         return DataTypes.DoubleType;
       case LABEL:
       case K:
@@ -303,11 +310,40 @@ public final class SoftmaxExpression extends Expression implements Serializable 
   /** The naive dtype's ordinal: the constant argument, or float32. */
   private int dtypeOrdinal() {
     if (dtype == null) {
-      int i = function.params().indexOf(Param.NAIVE_DTYPE);
-      dtype = i < 0 || i >= arguments().size() ? NaiveDtype.FLOAT32.ordinal()
-          : NaiveDtype.parse(arguments().get(i).eval(null).toString()).ordinal();
+      dtype = constantOrdinal(Param.NAIVE_DTYPE);
     }
     return dtype;
+  }
+
+  /** The scores' ordinal: the constant argument, or logits. */
+  private int scoresOrdinal() {
+    if (scores == null) {
+      scores = constantOrdinal(Param.SCORES);
+    }
+    return scores;
+  }
+
+  /**
+   * The ordinal of a constant string parameter's value: the argument's, or the default (float32,
+   * logits).
+   */
+  private int constantOrdinal(Param p) {
+    int i = function.params().indexOf(p);
+    if (i < 0 || i >= arguments().size()) {
+      return p == Param.NAIVE_DTYPE ? NaiveDtype.FLOAT32.ordinal() : Scores.LOGITS.ordinal();
+    }
+    return constantOrdinal(p, arguments().get(i).eval(null).toString());
+  }
+
+  /** The ordinal of {@code value} as a constant of {@code p}: a naive dtype, or scores. */
+  private static int constantOrdinal(Param p, String value) {
+    return p == Param.NAIVE_DTYPE ? NaiveDtype.parse(value).ordinal()
+        : Scores.parse(value).ordinal();
+  }
+
+  /** Whether the parameter is a constant string, passed to the evaluator as an ordinal. */
+  private static boolean isConstant(Param p) {
+    return p == Param.NAIVE_DTYPE || p == Param.SCORES;
   }
 
   /**
@@ -331,6 +367,13 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         case TEMPERATURE:
           out.add(present ? values.value(i) : values.constant(1.0));
           break;
+        case LABEL_SMOOTHING:
+          out.add(present ? values.value(i) : values.constant(0.0));
+          break;
+        case CLASS_WEIGHTS:
+          out.add(present ? values.value(i) : values.absentArray());
+          out.add(values.constant(present && isFloatArray(i)));
+          break;
         case LABEL:
           if (!function.nullIntolerant()) {
             out.add(present ? values.labelState(i) : values.constant(RowResult.LABEL_ABSENT));
@@ -342,6 +385,9 @@ public final class SoftmaxExpression extends Expression implements Serializable 
           break;
         case NAIVE_DTYPE:
           out.add(values.constant(dtypeOrdinal()));
+          break;
+        case SCORES:
+          out.add(values.constant(scoresOrdinal()));
           break;
         default:
           throw new AssertionError(param(i));
@@ -357,6 +403,9 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     V labelState(int i);
 
     V constant(Object c);
+
+    /** An optional array argument that is not given: null. */
+    V absentArray();
   }
 
   @Override
@@ -364,7 +413,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     Expression[] in = inputs();
     Object[] values = new Object[in.length];
     for (int i = 0; i < in.length; i++) {
-      if (param(i) == Param.NAIVE_DTYPE) {
+      if (isConstant(param(i))) {
         continue;
       }
       values[i] = in[i].eval(row);
@@ -380,8 +429,14 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         if (values[i] == null && param(i) == Param.LABEL) {
           return Long.valueOf(0L);
         }
-        return values[i] == null && param(i) == Param.TEMPERATURE ? (Object) Double.NaN
-            : values[i];
+        return values[i] == null
+            && (param(i) == Param.TEMPERATURE || param(i) == Param.LABEL_SMOOTHING)
+            ? (Object) Double.NaN : values[i];
+      }
+
+      @Override
+      public Object absentArray() {
+        return null;
       }
 
       @Override
@@ -417,8 +472,10 @@ public final class SoftmaxExpression extends Expression implements Serializable 
             case LOGITS:
             case TARGET:
             case WEIGHTS:
+            case CLASS_WEIGHTS:
               return ArrayData.class;
             case TEMPERATURE:
+            case LABEL_SMOOTHING:
               return double.class;
             default:
               return long.class;
@@ -433,6 +490,11 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         @Override
         public Class<?> constant(Object c) {
           return MethodType.methodType(c.getClass()).unwrap().returnType();
+        }
+
+        @Override
+        public Class<?> absentArray() {
+          return ArrayData.class;
         }
       });
       DataType result = dataType();
@@ -460,7 +522,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
     String[] nulls = new String[in.length];
     List<String> nullChecks = new ArrayList<>();
     for (int i = 0; i < in.length; i++) {
-      if (param(i) == Param.NAIVE_DTYPE) {
+      if (isConstant(param(i))) {
         continue;
       }
       ExprCode c = in[i].genCode(ctx);
@@ -485,6 +547,11 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       @Override
       public String constant(Object c) {
         return c instanceof Long ? c + "L" : String.valueOf(c);
+      }
+
+      @Override
+      public String absentArray() {
+        return "(" + ArrayData.class.getName() + ") null";
       }
     });
     String call = evaluator + "." + function.method() + "(" + String.join(", ", args) + ")";
@@ -515,6 +582,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       case LABEL:
         return "0L";
       case TEMPERATURE:
+      case LABEL_SMOOTHING:
         return "java.lang.Double.NaN";
       default:
         return "null";

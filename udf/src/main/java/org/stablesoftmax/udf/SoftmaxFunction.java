@@ -77,10 +77,12 @@ public enum SoftmaxFunction {
     }
   },
   ROW_RESULT("softmax_row_result", "rowResult", 1,
-      List.of(Param.LOGITS, Param.LABEL, Param.TEMPERATURE, Param.NAIVE_DTYPE),
+      List.of(Param.LOGITS, Param.LABEL, Param.TEMPERATURE, Param.NAIVE_DTYPE,
+          Param.LABEL_SMOOTHING, Param.CLASS_WEIGHTS, Param.SCORES),
       "What the row comes to, as the evaluate job counts it: a struct of its incident kinds, the"
-          + " loss, the prediction, the label's rank, the entropy, the largest probability, the"
-          + " logsumexp and the Brier score (values at the temperature, incidents of the logits as they are).") {
+          + " loss (with PyTorch's label_smoothing and class weights), the prediction, the"
+          + " label's rank, the entropy, the largest probability, the logsumexp and the Brier"
+          + " score (values at the temperature, incidents of the logits as they are).") {
     @Override
     DataType resultType(boolean isFloat) {
       return RowEvaluator.ROW_RESULT_TYPE;
@@ -109,6 +111,15 @@ public enum SoftmaxFunction {
     LABEL("label"),
     /** an integral count, read as long. */
     K("k"),
+    /** a number in [0, 1], read as double; 0 when absent. */
+    LABEL_SMOOTHING("label_smoothing"),
+    /** one finite weight per class, array of float or double; none when absent or null. */
+    CLASS_WEIGHTS("class_weights"),
+    /**
+     * a constant string, what the logits are: 'logits' (when absent), 'log_probabilities' or
+     * 'probabilities'.
+     */
+    SCORES("scores"),
     /** a constant string naming a naive dtype; 'float32' when absent. */
     NAIVE_DTYPE("naive_dtype");
 

@@ -220,4 +220,16 @@ public final class StableSoftmaxFunctions {
     return call(SoftmaxFunction.ROW_RESULT, logits, label, temperature,
         functions.lit(naiveDtype));
   }
+
+  /**
+   * {@code softmax_row_result(logits, label, temperature, naiveDtype, labelSmoothing,
+   * classWeights, scores)}: the loss with PyTorch's label smoothing and class weights (a null
+   * array: none), the logits being what {@code scores} says ("logits", "log_probabilities",
+   * "probabilities").
+   */
+  public static Column softmaxRowResult(Column logits, Column label, Column temperature,
+      String naiveDtype, Column labelSmoothing, Column classWeights, String scores) {
+    return call(SoftmaxFunction.ROW_RESULT, logits, label, temperature,
+        functions.lit(naiveDtype), labelSmoothing, classWeights, functions.lit(scores));
+  }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.stablesoftmax.kernel.CrossEntropyOptions;
+import org.stablesoftmax.kernel.StableSoftmax;
 import org.stablesoftmax.testing.SparkTestBase;
 
 /**
@@ -71,5 +73,48 @@ class RowResultSqlTest extends SparkTestBase {
         assertThat(bits(r, 7)).as("%s Brier score", what).isEqualTo(bits(row, 9));
       }
     });
+  }
+
+  @ParameterizedTest(name = "codegen {0}")
+  @CsvSource({"true", "false"})
+  void theLossTakesPyTorchsSmoothingAndClassWeights(boolean codegen) {
+    withSqlConf(Map.of("spark.sql.codegen.wholeStage", String.valueOf(codegen),
+        "spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN"), () -> {
+      double[][] rows = {{2.0, 0.5, -1.0}, {1000, 1001, 1002}, {0, Double.NEGATIVE_INFINITY, 3}};
+      double[] weights = {1.0, 2.0, 0.5};
+      for (double eps : new double[] {0.0, 0.1, 1.0}) {
+        CrossEntropyOptions o = CrossEntropyOptions.DEFAULT.labelSmoothing(eps)
+            .classWeights(weights);
+        for (double[] x : rows) {
+          for (int label = 0; label < 3; label++) {
+            Row r = spark().sql(String.format("SELECT softmax_row_result(array(%s), %d, 1.5,"
+                + " 'float32', %s, array(1D, 2D, 0.5D)).loss", join(x), label, eps)).first();
+            assertThat(bits(r, 0)).as("%s label %d eps %s", java.util.Arrays.toString(x), label,
+                eps).isEqualTo(Double.doubleToLongBits(
+                    StableSoftmax.crossEntropy(x, label, 1.5, o)));
+          }
+        }
+      }
+      // another class count than the weights': incident, no loss; invalid options: no values
+      Row m = spark().sql("SELECT softmax_row_result(array(1D, 2D), 0, 1, 'float32', 0,"
+          + " array(1D, 2D, 3D)), softmax_row_result(array(1D, 2D), 0, 1, 'float32', 1.5),"
+          + " softmax_row_result(array(1D, 2D), 0, 1, 'float32', 0, array(1D, CAST('NaN' AS"
+          + " DOUBLE))), softmax_row_result(array(1D, 2D), 0, 1, 'float32', 0, NULL)")
+          .first();
+      assertThat(m.getStruct(0).getList(0)).containsExactly("CLASS_COUNT_MISMATCH");
+      assertThat(m.getStruct(0).isNullAt(1)).as("loss").isTrue();
+      assertThat(m.getStruct(1).isNullAt(1)).as("smoothing 1.5").isTrue();
+      assertThat(m.getStruct(2).isNullAt(1)).as("a NaN weight").isTrue();
+      assertThat(m.getStruct(3).getDouble(1)).as("null weights: none")
+          .isEqualTo(StableSoftmax.crossEntropy(new double[] {1, 2}, 0));
+    });
+  }
+
+  private static String join(double[] x) {
+    StringBuilder sb = new StringBuilder();
+    for (double v : x) {
+      sb.append(sb.length() > 0 ? ", " : "").append("CAST('").append(v).append("' AS DOUBLE)");
+    }
+    return sb.toString();
   }
 }

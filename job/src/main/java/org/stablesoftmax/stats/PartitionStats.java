@@ -236,12 +236,10 @@ public final class PartitionStats implements Serializable {
     add(s, entropy, maxProbability, top1);
   }
 
-  /** Adds an evaluated row without a label: its entropy and top probability. */
-  public void evaluatedUnlabeled(double entropy, double maxProbability) {
-    add(1.0, entropy, maxProbability, false);
-  }
-
-  /** Adds an evaluated row without a label, of sample weight {@code s}. */
+  /**
+   * Adds an evaluated row without a label, of sample weight {@code s} (1 without weights): its
+   * entropy and top probability.
+   */
   public void evaluatedUnlabeled(double s, double entropy, double maxProbability) {
     add(s, entropy, maxProbability, false);
   }
@@ -435,14 +433,6 @@ public final class PartitionStats implements Serializable {
 
   public long lossNonFinite() {
     return lossNonFinite;
-  }
-
-  public long correct() {
-    return correct;
-  }
-
-  public long topKCorrect() {
-    return topKCorrect;
   }
 
   /** The (weighted) mean of the finite entropies; NaN if there are none. */

@@ -115,7 +115,8 @@ public final class RowResult {
     logitsNull = false;
     length = row.length();
     incidents = incidents(row, false, labelState, label, dtype, nullElement, nanElement);
-    if (length > 0 && scores.notNormalized(row.logSumExp())) {
+    // logits have no sum to check: no logsumexp for them here, on the hot path
+    if (scores != Scores.LOGITS && length > 0 && scores.notNormalized(row.logSumExp())) {
       incidents |= IncidentKind.NOT_NORMALIZED.bit();
     }
     boolean mismatch = lossOptions.classes() >= 0 && lossOptions.classes() != length;

@@ -21,6 +21,10 @@
 #                                                 of the logits vs DuckDB's stable mean
 #                                                 cross-entropy, on 1M x 128, 4M x 128,
 #                                                 2k x 32,768 and 8M x 10 float; 3 rounds
+#   scripts/bench.sh bootstrap [rounds [replicates]]
+#                                                 stablesoftmax evaluate with --bootstrap 1000
+#                                                 vs without, each in its own fresh JVM, on
+#                                                 1,000,000 x 128 float; 3 rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +32,7 @@ what="${1:-}"
 shift || true
 
 case "$what" in
-  kernel|buffer|sql|evaluate|transform|cold) ;;
+  kernel|buffer|sql|evaluate|transform|cold|bootstrap) ;;
   *)
     echo "usage: scripts/bench.sh kernel [extra JMH options]" >&2
     echo "       scripts/bench.sh buffer [extra JMH options]" >&2
@@ -36,12 +40,16 @@ case "$what" in
     echo "       scripts/bench.sh evaluate [rounds]" >&2
     echo "       scripts/bench.sh transform [rounds [rows [classes]]]" >&2
     echo "       scripts/bench.sh cold [rounds]" >&2
+    echo "       scripts/bench.sh bootstrap [rounds [replicates]]" >&2
     exit 2
     ;;
 esac
-if [ "$what" = transform ] || [ "$what" = cold ]; then
+if [ "$what" = transform ] || [ "$what" = cold ] || [ "$what" = bootstrap ]; then
   rounds="${1:-3}" rows="${2:-1000000}" classes="${3:-128}"
-  for n in "$rounds" "$rows" "$classes"; do
+  if [ "$what" = bootstrap ]; then
+    replicates="${2:-1000}" rows=1000000 classes=128
+  fi
+  for n in "$rounds" "$rows" "$classes" "${replicates:-1}"; do
     if ! [[ "$n" =~ ^[1-9][0-9]*$ ]]; then
       echo "bench.sh: $what takes whole numbers, got '$n' (usage above)" >&2
       exit 2
@@ -127,7 +135,7 @@ awk_stats='
     return v[1]
   }'
 grouped() { sed ':a; s/\B[0-9]\{3\}\>/,&/; ta' <<< "$1"; } # 1000000 -> 1,000,000
-if [ "$what" = transform ] || [ "$what" = cold ]; then
+if [ "$what" = transform ] || [ "$what" = cold ] || [ "$what" = bootstrap ]; then
   # the thin jar and Spark's classpath, as scripts/run-local.sh builds them (no install), and
   # each module's test classpath in its target/test-classpath.txt (job's holds DuckDB's driver)
   build -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
@@ -163,6 +171,39 @@ if [ "$what" = transform ] || [ "$what" = cold ]; then
     fi
     echo "$data"
   }
+  # a number from a summary.json section: file, section, key
+  summary_value() {
+    sed -n "/^  \"$2\" : {/,/^  }/ s/^ *\"$3\" : \([^,]*\),*$/\1/p" "$1" | head -n 1
+  }
+  # every round, each of the cases in rotating order, each in its own fresh JVM: run_case CASE
+  # DIR (DIR made anew each round), then job_seconds CASE DIR LOG; the times in $run/times.tsv
+  timed_rounds() {
+    load_start=$(cut -d' ' -f1 /proc/loadavg)
+    times="$run/times.tsv"
+    printf 'round\tcase\twall_s\tjob_s\n' > "$times"
+    for ((r = 0; r < rounds; r++)); do
+      for ((j = 0; j < ${#cases[@]}; j++)); do
+        c=${cases[(r + j) % ${#cases[@]}]}
+        dir="$run/out-$c"
+        rm -rf "$dir"
+        log="$run/$c-$r"
+        start=$(date +%s.%N)
+        if ! run_case "$c" "$dir" >"$log.out" 2>"$log.err"; then
+          tail -n 20 "$log.err" >&2
+          echo "bench.sh: the $c case failed in round $((r + 1)) (its logs: $log.out," \
+            "$log.err)" >&2
+          exit 1
+        fi
+        end=$(date +%s.%N)
+        wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')
+        job=$(job_seconds "$c" "$dir" "$log.out")
+        printf '%d\t%s\t%s\t%s\n' "$((r + 1))" "$c" "$wall" "$job" >> "$times"
+        printf 'round %d/%d  %-9s  wall %7.2f s  job %7.2f s\n' "$((r + 1))" "$rounds" "$c" \
+          "$wall" "$job" >&2
+      done
+    done
+    load_end=$(cut -d' ' -f1 /proc/loadavg)
+  }
 fi
 if [ "$what" = transform ]; then
   command_line="scripts/bench.sh transform $rounds $rows $classes"
@@ -184,30 +225,7 @@ if [ "$what" = transform ]; then
         "$2/_transform.json" ;;
     esac
   }
-  load_start=$(cut -d' ' -f1 /proc/loadavg)
-  times="$run/times.tsv"
-  printf 'round\tcase\twall_s\tjob_s\n' > "$times"
-  for ((r = 0; r < rounds; r++)); do
-    for ((j = 0; j < ${#cases[@]}; j++)); do
-      c=${cases[(r + j) % ${#cases[@]}]}
-      dir="$run/out-$c"
-      rm -rf "$dir"
-      log="$run/$c-$r"
-      start=$(date +%s.%N)
-      if ! run_case "$c" "$dir" >"$log.out" 2>"$log.err"; then
-        tail -n 20 "$log.err" >&2
-        echo "bench.sh: the $c case failed in round $((r + 1)) (its logs: $log.out, $log.err)" >&2
-        exit 1
-      fi
-      end=$(date +%s.%N)
-      wall=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')
-      job=$(job_seconds "$c" "$dir" "$log.out")
-      printf '%d\t%s\t%s\t%s\n' "$((r + 1))" "$c" "$wall" "$job" >> "$times"
-      printf 'round %d/%d  %-5s  wall %7.2f s  job %7.2f s\n' "$((r + 1))" "$rounds" "$c" \
-        "$wall" "$job" >&2
-    done
-  done
-  load_end=$(cut -d' ' -f1 /proc/loadavg)
+  timed_rounds
 
   # the answers of the last round's outputs, not timed
   echo "checking the outputs ..." >&2
@@ -260,6 +278,66 @@ if [ "$what" = transform ]; then
   rm -rf "$run"
   exit
 fi
+if [ "$what" = bootstrap ]; then
+  command_line="scripts/bench.sh bootstrap $rounds $replicates"
+  data=$(dataset "$rows" "$classes")
+  # this run's outputs and logs, in a directory of its own: nothing else is ever deleted
+  run=$(mktemp -d "$out/bootstrap-run.XXXXXX")
+  cases=(plain bootstrap)
+  run_case() { # case, output dir
+    case "$1" in
+      plain) submit org.stablesoftmax.job.Main evaluate --input "$data" --id-col id \
+        --output "$2" ;;
+      bootstrap) submit org.stablesoftmax.job.Main evaluate --input "$data" --id-col id \
+        --output "$2" --bootstrap "$replicates" --seed 0 ;;
+    esac
+  }
+  # the job: the evaluation's pass, and for the bootstrap its replicates on the driver
+  job_seconds() { # case, output dir, stdout log
+    awk -v a="$(summary_value "$2/summary.json" timing evaluate_seconds)" \
+      -v b="$(summary_value "$2/summary.json" bootstrap seconds)" 'BEGIN {printf "%.3f", a + b}'
+  }
+  timed_rounds
+  # the two cases' metrics agree to the bit: the bootstrap changes no point estimate
+  for f in mean accuracy brier ece; do
+    section=metrics
+    [ "$f" = mean ] && section=loss
+    a=$(summary_value "$run/out-plain/summary.json" "$section" "$f")
+    b=$(summary_value "$run/out-bootstrap/summary.json" "$section" "$f")
+    if [ "$a" != "$b" ]; then
+      echo "bench.sh: $section.$f differs with the bootstrap: $a, $b (outputs kept in $run)" >&2
+      exit 1
+    fi
+  done
+  {
+    printf '\n%s\n\n%s; load average %s at the start, %s at the end\n\n' "$command_line" \
+      "$machine" "$load_start" "$load_end"
+    printf '%s rows x %s float logits (Parquet, 8 files, made by stablesoftmax generate),\n' \
+      "$(grouped "$rows")" "$(grouped "$classes")"
+    printf 'Spark %s, %s, -Xmx%s. Each command its own fresh JVM through SparkSubmit, in\n' \
+      "$spark_version" "$master" "$memory"
+    printf 'rotating order; median of %s rounds, seconds (lower is better). plain:\n' "$rounds"
+    printf 'stablesoftmax evaluate --input DIR --id-col id --output DIR2; bootstrap: the same with\n'
+    printf -- '--bootstrap %s --seed 0. job: timing.evaluate_seconds plus bootstrap.seconds (the\n' \
+      "$replicates"
+    printf 'replicates, on the driver); wall: each process from start to exit\n\n'
+    printf '| case | wall s | job s |\n|---|---:|---:|\n'
+    awk -F'\t' "$awk_stats"'
+      NR > 1 { wall[$2] = wall[$2] " " $3; job[$2] = job[$2] " " $4 }
+      END {
+        for (c in wall) printf "| %s | %.2f | %.2f |\n", c, median(wall[c]), median(job[c])
+        printf "\n| ratio of medians | wall | job | target |\n|---|---:|---:|---|\n"
+        printf "| bootstrap / plain | %.2f | %.2f | at most 1.5 |\n",
+          median(wall["bootstrap"]) / median(wall["plain"]),
+          median(job["bootstrap"]) / median(job["plain"])
+      }' "$times"
+    printf '\nIntervals of the last round:\n\n    %s\n' \
+      "$(grep -E '95% CI' "$run/bootstrap-$((rounds - 1)).out" | tr -s ' ' | paste -sd ';')"
+  } | tee "$out/bootstrap-table.md"
+  cp "$times" "$out/bootstrap-times.tsv"
+  rm -rf "$run"
+  exit
+fi
 if [ "$what" = cold ]; then
   command_line="scripts/bench.sh cold $rounds"
   duckdb_cp="job/target/test-classes:$(tr ':' '\n' < job/target/test-classpath.txt \
@@ -282,10 +360,6 @@ if [ "$what" = cold ]; then
   }
   # a value from a case's output: the log's stem, the key
   value() { awk -v k="$2" '$1 == k {print $2; exit}' "$1.out"; }
-  # a number from a summary.json section: file, section, key
-  summary_value() {
-    sed -n "/^  \"$2\" : {/,/^  }/ s/^ *\"$3\" : \([^,]*\),*$/\1/p" "$1" | head -n 1
-  }
   load_start=$(cut -d' ' -f1 /proc/loadavg)
   times="$run/times.tsv"
   printf 'round\tdata\tcase\twall_s\tjob_s\twarm_s\tquery_s\n' > "$times"

@@ -6,11 +6,11 @@ import static org.apache.spark.sql.functions.lit;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,8 +23,8 @@ import org.stablesoftmax.udf.StableSoftmaxFunctions;
 
 /**
  * The two ways to evaluate a standardized input (columns at {@link InputColumns#LOGITS} ...): each
- * partition gives one {@link PartitionStats} from {@code mapPartitions}, and the driver merges
- * them in partition order. Both give the same state to the bit.
+ * partition gives one {@link PartitionStats} from {@code mapPartitions}, and they are merged.
+ * Both give the same state to the bit.
  */
 public enum Engine {
   /** Rows packed into Arrow batches, the kernel over the flat buffers (the throughput path). */
@@ -107,19 +107,21 @@ public enum Engine {
     }
   }
 
-  /** Evaluates the input: the partitions' states, in partition order. */
-  public List<PartitionStats> evaluate(Dataset<Row> input, EvalSpec spec) {
-    return partitions(input, spec).collect();
-  }
+  /** An evaluation's merged state, and the number of partitions it merged. */
+  public record Evaluated(PartitionStats stats, int partitions) {}
 
-  /** The merge of the partitions' states, in partition order. */
-  public static PartitionStats merge(List<PartitionStats> parts) {
-    PartitionStats all = parts.isEmpty() ? new PartitionStats()
-        : new PartitionStats(parts.get(0).bins(), parts.get(0).weighted());
-    for (PartitionStats p : parts) {
-      all.merge(p);
-    }
-    return all;
+  /**
+   * Evaluates the input: the merge of the partitions' states, by a tree of merges on the
+   * executors ({@code treeReduce}), so the driver never holds more than a few (a bootstrap's
+   * state is megabytes). The merge is exact, so its order does not matter.
+   */
+  public Evaluated evaluate(Dataset<Row> input, EvalSpec spec) {
+    JavaRDD<PartitionStats> parts = partitions(input, spec);
+    int n = parts.getNumPartitions();
+    PartitionStats all = n == 0 ? spec.emptyStats()
+        : parts.treeReduce((Function2<PartitionStats, PartitionStats, PartitionStats>)
+            PartitionStats::merge);
+    return new Evaluated(all, n);
   }
 
   /**

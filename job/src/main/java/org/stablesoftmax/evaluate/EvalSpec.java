@@ -9,6 +9,8 @@ import org.stablesoftmax.arrow.StageSpec;
 import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.Scores;
+import org.stablesoftmax.stats.BootstrapBuckets;
+import org.stablesoftmax.stats.PartitionStats;
 
 /**
  * What an evaluation computes, shipped to the tasks with the code.
@@ -28,11 +30,14 @@ import org.stablesoftmax.kernel.Scores;
  * @param hasWeight whether each row has a sample weight, in the column {@link #WEIGHT} (a
  *     double, read after the standardized columns)
  * @param scores what the logits column holds: logits, log-probabilities or probabilities
+ * @param hasBootstrap whether each evaluated row is also added to its bootstrap bucket
+ * @param bootstrapSeed the seed of the bootstrap's buckets and replicates
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
-    boolean hasWeight, Scores scores) implements Serializable {
+    boolean hasWeight, Scores scores, boolean hasBootstrap, long bootstrapSeed)
+    implements Serializable {
 
   /** The sample weight's column: the first after the standardized ones. */
   public static final int WEIGHT = InputColumns.KEPT;
@@ -47,12 +52,18 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
       long batchBytes, int batchRows, int calibrationBins) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
-        Scores.LOGITS);
+        Scores.LOGITS, false, 0);
   }
 
   /** Whether the means are weighted: by sample weights, or the loss by class weights. */
   public boolean weighted() {
     return hasWeight || lossOptions.classWeights() != null;
+  }
+
+  /** A partition's empty state for this evaluation. */
+  public PartitionStats emptyStats() {
+    return new PartitionStats(calibrationBins, weighted(),
+        hasBootstrap ? new BootstrapBuckets(bootstrapSeed, calibrationBins) : null);
   }
 
   /** What the Arrow stage computes for this evaluation. */

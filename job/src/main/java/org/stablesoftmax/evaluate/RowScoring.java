@@ -6,6 +6,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.RowResult;
+import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
 
@@ -24,13 +25,18 @@ public final class RowScoring {
   private final PartitionStats stats;
   /** The class weights of the loss's mean, or null. */
   private final double[] classWeights;
+  /** The bootstrap's buckets, or null. */
+  private final BootstrapBuckets buckets;
   private UTF8String lastFile;
   private String lastFileName;
+  /** The bootstrap's hash of {@link #lastFileName}. */
+  private long lastFileHash;
 
   public RowScoring(EvalSpec spec) {
     this.spec = spec;
-    this.stats = new PartitionStats(spec.calibrationBins(), spec.weighted());
+    this.stats = spec.emptyStats();
     this.classWeights = spec.lossOptions().classWeights();
+    this.buckets = stats.bootstrap();
   }
 
   public PartitionStats stats() {
@@ -87,9 +93,15 @@ public final class RowScoring {
       stats.skip(reason);
     } else if (spec.hasLabel()) {
       int rank = result.labelRank();
-      stats.evaluated(s, classWeights == null ? 1.0 : classWeights[(int) label], result.loss(),
-          result.argmax() == label, rank >= 0 && rank < spec.topK(), result.entropy(),
+      double w = classWeights == null ? 1.0 : classWeights[(int) label];
+      boolean top1 = result.argmax() == label;
+      boolean topK = rank >= 0 && rank < spec.topK();
+      stats.evaluated(s, w, result.loss(), top1, topK, result.entropy(),
           result.maxProbability(), result.brier());
+      if (buckets != null) {
+        buckets.add(bucket(idNull, id, file, rowIndex), s, w, result.loss(), top1, topK,
+            result.brier(), result.maxProbability());
+      }
     } else {
       stats.evaluatedUnlabeled(s, result.entropy(), result.maxProbability());
     }
@@ -99,13 +111,28 @@ public final class RowScoring {
     if (!idNull) {
       return RowId.of(id);
     }
+    fileName(file);
+    return RowId.inFile(lastFileName, rowIndex);
+  }
+
+  /** The bootstrap bucket of the row of this id (or, for a null id, this file and index). */
+  private int bucket(boolean idNull, long id, UTF8String file, long rowIndex) {
+    if (!idNull) {
+      return buckets.bucket(id);
+    }
+    fileName(file);
+    return BootstrapBuckets.bucket(lastFileHash, rowIndex);
+  }
+
+  /** Sets {@link #lastFileName} (and its hash) to {@code file}'s name in row ids. */
+  private void fileName(UTF8String file) {
     if (!file.equals(lastFile)) {
       lastFile = file.clone();
       String path = decoded(file.toString());
       lastFileName = path.startsWith(spec.filePrefix())
           ? path.substring(spec.filePrefix().length()) : path;
+      lastFileHash = buckets == null ? 0 : buckets.fileHash(lastFileName);
     }
-    return RowId.inFile(lastFileName, rowIndex);
   }
 
   /** Spark's file path (a URI, "%20" for a space) as Hadoop prints it ("file:/a b/c"). */

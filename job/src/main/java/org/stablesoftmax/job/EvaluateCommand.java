@@ -18,6 +18,7 @@ import org.stablesoftmax.evaluate.EvalSpec;
 import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.Scores;
+import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.PartitionStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,12 +32,16 @@ import picocli.CommandLine.Option;
         + " DIR/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
 
-  /** The tables read, their partitions' states, and the evaluation's seconds. */
-  private record Evaluation(List<InputTable> tables, List<PartitionStats> parts,
+  /** The tables read, their merged state, their partitions, and the evaluation's seconds. */
+  private record Evaluation(List<InputTable> tables, PartitionStats stats, long partitions,
       double seconds) {}
 
   /** The most calibration bins: each is a few exact sums in every partition's state. */
   static final int MAX_BINS = 10_000;
+  /** The most calibration bins with --bootstrap: each bin is 3 sums in each of 10,000 buckets. */
+  static final int MAX_BOOTSTRAP_BINS = 50;
+  /** The most bootstrap replicates: each costs 10,000 bucket draws on the driver. */
+  static final int MAX_REPLICATES = 100_000;
 
   @Mixin
   LogitsOptions in = new LogitsOptions();
@@ -71,6 +76,17 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Equal-width confidence bins of the calibration metrics (default: 15).")
   int calibrationBins;
 
+  @Option(names = "--bootstrap", paramLabel = "B",
+      description = "95%% percentile bootstrap intervals of the mean loss, accuracy, top-k"
+          + " accuracy, Brier score and ECE from B replicates, each resampling 10,000 buckets of"
+          + " rows hashed by id: the same intervals for the same seed and rows, whatever the"
+          + " partitioning.")
+  Integer bootstrap;
+
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+      description = "Seed of --bootstrap (default: ${DEFAULT-VALUE}).")
+  long seed;
+
   @Option(names = "--output", paramLabel = "DIR",
       description = "Write DIR/summary.json (DIR must not exist or be empty, unless"
           + " --overwrite); without it, results are only printed.")
@@ -98,6 +114,20 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new UserError("--scores must be logits, log_probabilities or probabilities, got '"
           + scores + "'.", e);
     }
+    if (bootstrap != null) {
+      if (bootstrap < 1 || bootstrap > MAX_REPLICATES) {
+        throw new UserError("--bootstrap must be between 1 and " + MAX_REPLICATES
+            + " replicates, got " + bootstrap + ".");
+      }
+      if (in.noLabel) {
+        throw new UserError("--bootstrap needs a label: its intervals are of the loss and"
+            + " accuracy; drop it or --no-label.");
+      }
+      if (calibrationBins > MAX_BOOTSTRAP_BINS) {
+        throw new UserError("--bootstrap takes at most " + MAX_BOOTSTRAP_BINS
+            + " --calibration-bins, got " + calibrationBins + ".");
+      }
+    }
     if (maxIncidentRate != null && !(maxIncidentRate >= 0 && maxIncidentRate <= 1)) {
       throw new UserError("--max-incident-rate must be between 0 and 1, got " + maxIncidentRate
           + ".");
@@ -116,25 +146,35 @@ final class EvaluateCommand implements Callable<Integer> {
           weightCol == null ? List.of() : List.of(weightCol), "--weight-col"),
           tables -> {
             long start = System.nanoTime();
-            List<PartitionStats> parts = new ArrayList<>();
+            PartitionStats all = null;
+            long partitions = 0;
             for (InputTable table : tables) {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
-                  calibrationBins, lossOptions, weightCol != null, kind);
-              parts.addAll(eng.evaluate(weightCol == null ? table.rows
-                  : table.withWeight(in.input), spec));
+                  calibrationBins, lossOptions, weightCol != null, kind, bootstrap != null,
+                  seed);
+              Engine.Evaluated e = eng.evaluate(weightCol == null ? table.rows
+                  : table.withWeight(in.input), spec);
+              all = all == null ? e.stats() : all.merge(e.stats());
+              partitions += e.partitions();
             }
-            return new Evaluation(tables, parts, (System.nanoTime() - start) / 1e9);
+            return new Evaluation(tables, all, partitions, (System.nanoTime() - start) / 1e9);
           });
     }
-    List<PartitionStats> parts = done.parts();
-    PartitionStats stats = Engine.merge(parts);
-    double seconds = done.seconds();
+    PartitionStats stats = done.stats();
     checked.checkRowsRead(stats.rows(), spark);
+    Summary.Intervals intervals = null;
+    if (bootstrap != null) {
+      long start = System.nanoTime();
+      Map<BootstrapIntervals.Metric, double[]> ci = BootstrapIntervals.compute(
+          stats.bootstrap(), bootstrap);
+      intervals = new Summary.Intervals(ci, bootstrap, seed, (System.nanoTime() - start) / 1e9);
+    }
+    double seconds = done.seconds();
 
     Map<String, Object> facts = checked.facts(done.tables());
-    facts.put("partitions", (long) parts.size());
+    facts.put("partitions", done.partitions());
     Map<String, Object> opts = in.facts();
     opts.put("ignore_index", ignoreIndex);
     opts.put("max_incident_rate", maxIncidentRate);
@@ -143,8 +183,10 @@ final class EvaluateCommand implements Callable<Integer> {
     opts.put("label_smoothing", labelSmoothing);
     opts.put("class_weights", classWeights);
     opts.put("weight_col", weightCol);
+    opts.put("bootstrap", bootstrap == null ? null : (long) bootstrap);
+    opts.put("seed", bootstrap == null ? null : seed);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
-        opts);
+        opts, intervals);
 
     if (out != null) {
       writeSummary(out, summary.json());

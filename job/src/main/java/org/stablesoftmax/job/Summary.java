@@ -11,6 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.stats.BootstrapBuckets;
+import org.stablesoftmax.stats.BootstrapIntervals;
+import org.stablesoftmax.stats.BootstrapIntervals.Metric;
 import org.stablesoftmax.stats.ClopperPearson;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
@@ -31,9 +34,23 @@ final class Summary {
   final Map<String, Object> input;
   /** The options used, in order. */
   final Map<String, Object> options;
+  /** The bootstrap's intervals, or null without --bootstrap. */
+  final Intervals intervals;
+
+  /**
+   * The bootstrap's results: a 95% interval (or null) per metric, from {@code replicates}
+   * replicates of seed {@code seed}, computed on the driver in {@code seconds}.
+   */
+  record Intervals(Map<BootstrapIntervals.Metric, double[]> ci, int replicates, long seed,
+      double seconds) {}
 
   Summary(PartitionStats stats, boolean hasLabel, int topK, String naiveDtype, double seconds,
       Map<String, Object> input, Map<String, Object> options) {
+    this(stats, hasLabel, topK, naiveDtype, seconds, input, options, null);
+  }
+
+  Summary(PartitionStats stats, boolean hasLabel, int topK, String naiveDtype, double seconds,
+      Map<String, Object> input, Map<String, Object> options, Intervals intervals) {
     this.stats = stats;
     this.hasLabel = hasLabel;
     this.topK = topK;
@@ -41,6 +58,12 @@ final class Summary {
     this.seconds = seconds;
     this.input = input;
     this.options = options;
+    this.intervals = intervals;
+  }
+
+  /** The bootstrap interval of {@code metric}, or null (no bootstrap, or undefined). */
+  double[] interval(BootstrapIntervals.Metric metric) {
+    return intervals == null ? null : intervals.ci().get(metric);
   }
 
   // ---------------------------------------------------------------- derived figures
@@ -158,8 +181,10 @@ final class Summary {
       if (hasLabel) {
         g.writeStartObject();
         number(g, "mean", stats.lossMean());
+        interval(g, "mean_ci", Metric.LOSS_MEAN, false);
         number(g, "sum", stats.lossSum());
         number(g, "perplexity", perplexity());
+        interval(g, "perplexity_ci", Metric.LOSS_MEAN, true);
         g.writeNumberField("finite", stats.lossFinite());
         g.writeNumberField("non_finite", stats.lossNonFinite());
         g.writeEndObject();
@@ -169,12 +194,16 @@ final class Summary {
 
       g.writeObjectFieldStart("metrics");
       number(g, "accuracy", hasLabel ? accuracy() : Double.NaN);
+      interval(g, "accuracy_ci", Metric.ACCURACY, false);
       g.writeNumberField("top_k", topK);
       number(g, "top_k_accuracy", hasLabel ? topKAccuracy() : Double.NaN);
+      interval(g, "top_k_accuracy_ci", Metric.TOP_K_ACCURACY, false);
       number(g, "mean_entropy", stats.entropyMean());
       number(g, "brier", hasLabel ? brier() : Double.NaN);
+      interval(g, "brier_ci", Metric.BRIER, false);
       g.writeNumberField("calibration_bins", stats.bins());
       number(g, "ece", hasLabel ? ece() : Double.NaN);
+      interval(g, "ece_ci", Metric.ECE, false);
       number(g, "mce", hasLabel ? mce() : Double.NaN);
       number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
       g.writeArrayFieldStart("calibration");
@@ -215,6 +244,18 @@ final class Summary {
 
       incidents(g, stats, naiveDtype);
 
+      if (intervals != null) {
+        g.writeObjectFieldStart("bootstrap");
+        g.writeStringField("method", "percentile, resampling " + BootstrapBuckets.BUCKETS
+            + " buckets of rows hashed by (seed, id)");
+        g.writeNumberField("replicates", intervals.replicates());
+        g.writeNumberField("seed", intervals.seed());
+        g.writeNumberField("buckets", BootstrapBuckets.BUCKETS);
+        number(g, "confidence", BootstrapIntervals.LEVEL);
+        number(g, "seconds", intervals.seconds());
+        g.writeEndObject();
+      }
+
       g.writeObjectFieldStart("timing");
       number(g, "evaluate_seconds", seconds);
       number(g, "rows_per_second", rowsPerSecond());
@@ -228,6 +269,28 @@ final class Summary {
       throw new UncheckedIOException(e);
     }
     return out.toString() + System.lineSeparator();
+  }
+
+  /**
+   * Writes the bootstrap interval of {@code metric} as {@code [low, high]} (of its exp for
+   * {@code exp}: the perplexity's), null where undefined; nothing without a bootstrap.
+   */
+  private void interval(JsonGenerator g, String name, Metric metric, boolean exp)
+      throws IOException {
+    if (intervals == null) {
+      return;
+    }
+    double[] ci = interval(metric);
+    g.writeFieldName(name);
+    if (ci == null || !Double.isFinite(ci[0]) || !Double.isFinite(ci[1])) {
+      g.writeNull();
+      return;
+    }
+    g.writeStartArray();
+    for (double v : ci) {
+      g.writeNumber(ShortestDouble.of(exp ? StrictMath.exp(v) : v));
+    }
+    g.writeEndArray();
   }
 
   /** The {@code incidents} object: counts per kind and the example ids, as both commands write it. */
@@ -319,20 +382,29 @@ final class Summary {
       line(sb, "  " + e.getKey(), String.format("%,d", e.getValue()));
     }
     if (hasLabel) {
-      line(sb, "mean loss", compact(stats.lossMean()) + (stats.lossNonFinite() == 0 ? ""
-          : String.format(" (%,d non-finite losses left out)", stats.lossNonFinite())));
+      line(sb, "mean loss", compact(stats.lossMean()) + ci(Metric.LOSS_MEAN)
+          + (stats.lossNonFinite() == 0 ? "" : String.format(
+              " (%,d non-finite losses left out)", stats.lossNonFinite())));
       line(sb, "perplexity", compact(perplexity()));
-      line(sb, "accuracy", compact(accuracy()));
-      line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()));
-      line(sb, "Brier score", compact(brier()));
-      line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()));
+      line(sb, "accuracy", compact(accuracy()) + ci(Metric.ACCURACY));
+      line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()) + ci(Metric.TOP_K_ACCURACY));
+      line(sb, "Brier score", compact(brier()) + ci(Metric.BRIER));
+      line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()) + ci(Metric.ECE));
       line(sb, "MCE / RMSCE", compact(mce()) + " / " + compact(rmsce()));
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
     incidentLines(sb, stats, naiveDtype);
     line(sb, "time", String.format("%.2f s (%,.0f rows/s)", seconds,
-        seconds > 0 ? rowsPerSecond() : 0.0));
+        seconds > 0 ? rowsPerSecond() : 0.0) + (intervals == null ? ""
+        : String.format(" + %.2f s bootstrap (%,d replicates, seed %d)", intervals.seconds(),
+            intervals.replicates(), intervals.seed())));
     return sb.toString();
+  }
+
+  /** "  95% CI [low, high]" of the bootstrap's interval, or "" (none, or undefined). */
+  private String ci(Metric metric) {
+    double[] ci = interval(metric);
+    return ci == null ? "" : "  95% CI [" + compact(ci[0]) + ", " + compact(ci[1]) + "]";
   }
 
   /** The incident lines of the printed table, as both commands print them. */

@@ -52,6 +52,8 @@ public final class PartitionStats implements Serializable {
   private final ExactSum[] binConfidence;
   /** The weights' sums, for an evaluation with sample or class weights; null without. */
   private final Weights weights;
+  /** The bootstrap's bucket sums, for an evaluation with a bootstrap; null without. */
+  private final BootstrapBuckets bootstrap;
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
@@ -141,11 +143,24 @@ public final class PartitionStats implements Serializable {
    * with sample or class weights (see {@link #evaluated}).
    */
   public PartitionStats(int bins, boolean weighted) {
+    this(bins, weighted, null);
+  }
+
+  /**
+   * {@link #PartitionStats(int, boolean)} with the bucket sums of a bootstrap ({@code bootstrap}
+   * empty, of {@code bins} bins), or null for none.
+   */
+  public PartitionStats(int bins, boolean weighted, BootstrapBuckets bootstrap) {
     if (bins < 1) {
       throw new IllegalArgumentException("bins must be >= 1, got " + bins);
     }
     this.bins = bins;
     this.weights = weighted ? new Weights(bins) : null;
+    if (bootstrap != null && bootstrap.bins() != bins) {
+      throw new IllegalArgumentException("bootstrap buckets of " + bootstrap.bins()
+          + " bins for a state of " + bins);
+    }
+    this.bootstrap = bootstrap;
     binCount = new long[bins];
     binCorrect = new long[bins];
     binConfidence = new ExactSum[bins];
@@ -326,13 +341,19 @@ public final class PartitionStats implements Serializable {
     if (other == this) {
       throw new IllegalArgumentException("cannot merge a PartitionStats with itself");
     }
-    if (other.bins != bins || (other.weights == null) != (weights == null)) {
+    if (other.bins != bins || (other.weights == null) != (weights == null)
+        || (other.bootstrap == null) != (bootstrap == null)) {
       throw new IllegalArgumentException("cannot merge a state of " + other.bins
-          + " calibration bins" + (other.weights == null ? "" : " with weights") + " into one of "
-          + bins + (weights == null ? "" : " with weights"));
+          + " calibration bins" + (other.weights == null ? "" : " with weights")
+          + (other.bootstrap == null ? "" : " with a bootstrap") + " into one of " + bins
+          + (weights == null ? "" : " with weights") + (bootstrap == null ? ""
+          : " with a bootstrap"));
     }
     if (weights != null) {
       weights.merge(other.weights);
+    }
+    if (bootstrap != null) {
+      bootstrap.merge(other.bootstrap);
     }
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
@@ -395,6 +416,11 @@ public final class PartitionStats implements Serializable {
       return ratio(lossSum, weights.lossWeight);
     }
     return lossFinite == 0 ? Double.NaN : lossSum.doubleValue() / lossFinite;
+  }
+
+  /** The bootstrap's bucket sums, or null for an evaluation without a bootstrap. */
+  public BootstrapBuckets bootstrap() {
+    return bootstrap;
   }
 
   /** Whether the state has weights. */
@@ -547,7 +573,7 @@ public final class PartitionStats implements Serializable {
         && brierFinite == t.brierFinite && Arrays.equals(binCount, t.binCount)
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
-        && Objects.equals(weights, t.weights)
+        && Objects.equals(weights, t.weights) && Objects.equals(bootstrap, t.bootstrap)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
         && examples.equals(t.examples);

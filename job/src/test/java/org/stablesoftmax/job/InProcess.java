@@ -60,6 +60,9 @@ final class InProcess {
     ObjectNode s = summary.deepCopy();
     s.remove("timing");
     s.remove("input");
+    if (s.has("bootstrap")) {
+      ((ObjectNode) s.get("bootstrap")).remove("seconds");
+    }
     ((ObjectNode) s.get("options")).remove(List.of(options));
     return s.toPrettyString();
   }

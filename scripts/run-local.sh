@@ -49,4 +49,5 @@ fi
 demo=target/demo/logits
 echo "no arguments: generating a demo dataset in $demo, then evaluating it" >&2
 stablesoftmax generate --output "$demo" --overwrite
-stablesoftmax evaluate --input "$demo" --id-col id --output target/demo/evaluation --overwrite
+stablesoftmax evaluate --input "$demo" --id-col id --output target/demo/evaluation --overwrite \
+  --bootstrap 1000

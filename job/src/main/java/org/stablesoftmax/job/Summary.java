@@ -206,6 +206,7 @@ final class Summary {
       interval(g, "ece_ci", Metric.ECE, false);
       number(g, "mce", hasLabel ? mce() : Double.NaN);
       number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
+      number(g, "adaptive_ece", hasLabel ? stats.adaptiveEce() : Double.NaN);
       g.writeArrayFieldStart("calibration");
       long[] counts = stats.binCounts();
       double[] weight = stats.binWeight();
@@ -391,6 +392,7 @@ final class Summary {
       line(sb, "Brier score", compact(brier()) + ci(Metric.BRIER));
       line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()) + ci(Metric.ECE));
       line(sb, "MCE / RMSCE", compact(mce()) + " / " + compact(rmsce()));
+      line(sb, "adaptive ECE", compact(stats.adaptiveEce()));
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
     incidentLines(sb, stats, naiveDtype);

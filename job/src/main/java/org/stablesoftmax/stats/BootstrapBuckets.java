@@ -2,7 +2,6 @@ package org.stablesoftmax.stats;
 
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Arrays;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -14,11 +13,11 @@ import org.apache.spark.unsafe.types.UTF8String;
  * BootstrapIntervals}), so it depends only on the seed and the rows' ids, never on how the rows
  * were split into partitions.
  *
- * <p>The sums are fixed-point integers of 128 bits, in units of 2^-64: each row's value is
- * rounded once to a multiple of 2^-64 (an error below 2.8e-20), then the integers add exactly, in
- * any order. So the merge of the partitions' states is the same to the bit whatever the
- * partitioning; a value of 2^52 or more (or a sum beyond 2^63) marks the state as overflowed, and
- * its intervals are undefined.
+ * <p>The sums are {@link FixedPoint} integers of 128 bits, in units of 2^-64: each row's value
+ * is rounded once to a multiple of 2^-64, then the integers add exactly, in any order. So the
+ * merge of the partitions' states is the same to the bit whatever the partitioning; a value of
+ * 2^52 or more (or a sum beyond 2^63) marks the state as overflowed, and its intervals are
+ * undefined.
  *
  * <p>Per bucket the sums are, with {@code s} the row's sample weight (1 without) and {@code w}
  * its loss weight: Σ s; Σ s ℓ and Σ s w over finite losses; Σ s over top-1 and over top-k hits;
@@ -45,8 +44,6 @@ public final class BootstrapBuckets implements Serializable {
   /** Then per bin b: {@code BIN + 3b} its weight, {@code + 1} its top-1 hits, {@code + 2} Σ s p. */
   static final int BIN = 7;
 
-  private static final double TWO_64 = 0x1p64;
-  private static final double LIMIT = 0x1p52;
 
   private final long seed;
   private final int bins;
@@ -113,43 +110,7 @@ public final class BootstrapBuckets implements Serializable {
 
   /** Adds {@code v}, rounded to a multiple of 2^-64, to the sum at {@code field}. */
   private void add(int field, double v) {
-    if (v == 0) {
-      return;
-    }
-    if (!(Math.abs(v) < LIMIT)) {
-      overflow = true;
-      return;
-    }
-    double a = Math.abs(v);
-    double whole = Math.floor(a);
-    // a - whole is exact (a >= 0) and in [0, 1): its 2^-64 units fit 64 unsigned bits, or
-    // round up to 2^64
-    double units = Math.rint((a - whole) * TWO_64);
-    long hi = (long) whole;
-    long lo;
-    if (units == TWO_64) {
-      hi++;
-      lo = 0;
-    } else {
-      lo = units < 0x1p63 ? (long) units : (long) (units - 0x1p63) | Long.MIN_VALUE;
-    }
-    if (v < 0) {
-      // the 128-bit two's complement: -(hi 2^64 + lo)
-      hi = lo == 0 ? -hi : ~hi;
-      lo = -lo;
-    }
-    addWords(2 * field, hi, lo);
-  }
-
-  private void addWords(int at, long hi, long lo) {
-    long low = sums[at + 1] + lo;
-    long carry = Long.compareUnsigned(low, lo) < 0 ? 1 : 0;
-    sums[at + 1] = low;
-    try {
-      sums[at] = Math.addExact(Math.addExact(sums[at], hi), carry);
-    } catch (ArithmeticException e) {
-      overflow = true;
-    }
+    overflow |= !FixedPoint.add(sums, 2 * field, v);
   }
 
   /** Adds {@code other}'s sums into these; {@code other} is unchanged. */
@@ -159,7 +120,7 @@ public final class BootstrapBuckets implements Serializable {
           + " and " + other.bins + " bins into those of seed " + seed + " and " + bins);
     }
     for (int at = 0; at < sums.length; at += 2) {
-      addWords(at, other.sums[at], other.sums[at + 1]);
+      overflow |= !FixedPoint.addWords(sums, at, other.sums[at], other.sums[at + 1]);
     }
     overflow |= other.overflow;
   }
@@ -187,16 +148,12 @@ public final class BootstrapBuckets implements Serializable {
    * JVM, as the integers are).
    */
   double value(int bucket, int field) {
-    int at = 2 * (bucket * fields + field);
-    return (double) sums[at] + Math.scalb((double) (sums[at + 1] >>> 11), -53);
+    return FixedPoint.value(sums, 2 * (bucket * fields + field));
   }
 
   /** The exact sum at {@code field} of {@code bucket} (for tests). */
   BigDecimal exact(int bucket, int field) {
-    int at = 2 * (bucket * fields + field);
-    BigInteger units = BigInteger.valueOf(sums[at]).shiftLeft(64)
-        .add(new BigInteger(Long.toUnsignedString(sums[at + 1])));
-    return new BigDecimal(units).divide(new BigDecimal(BigInteger.ONE.shiftLeft(64)));
+    return FixedPoint.exact(sums, 2 * (bucket * fields + field));
   }
 
   @Override

@@ -54,6 +54,8 @@ public final class PartitionStats implements Serializable {
   private final Weights weights;
   /** The bootstrap's bucket sums, for an evaluation with a bootstrap; null without. */
   private final BootstrapBuckets bootstrap;
+  /** The fine histogram of the top probability, for the adaptive calibration error. */
+  private final AdaptiveHistogram adaptive = new AdaptiveHistogram();
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
@@ -282,6 +284,7 @@ public final class PartitionStats implements Serializable {
     }
     if (maxProbability >= 0.0 && maxProbability <= 1.0) {
       int b = bin(maxProbability, bins);
+      adaptive.add(s, maxProbability, top1);
       binCount[b]++;
       add(binConfidence[b], s, maxProbability);
       if (top1) {
@@ -355,6 +358,7 @@ public final class PartitionStats implements Serializable {
     if (bootstrap != null) {
       bootstrap.merge(other.bootstrap);
     }
+    adaptive.merge(other.adaptive);
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     evaluated += other.evaluated;
@@ -477,6 +481,14 @@ public final class PartitionStats implements Serializable {
     return brierFinite == 0 ? Double.NaN : brierSum.doubleValue() / brierFinite;
   }
 
+  /**
+   * The adaptive calibration error over as many equal-mass bins as the state has calibration
+   * bins (see {@link AdaptiveHistogram}); NaN without weight.
+   */
+  public double adaptiveEce() {
+    return adaptive.ece(bins);
+  }
+
   /** The number of calibration bins. */
   public int bins() {
     return bins;
@@ -574,6 +586,7 @@ public final class PartitionStats implements Serializable {
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Objects.equals(weights, t.weights) && Objects.equals(bootstrap, t.bootstrap)
+        && adaptive.equals(t.adaptive)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
         && examples.equals(t.examples);

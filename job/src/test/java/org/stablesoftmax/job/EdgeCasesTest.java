@@ -110,6 +110,7 @@ class EdgeCasesTest extends SparkTestBase {
     assertThat(s.at("/metrics/accuracy").doubleValue()).isEqualTo(1.0);
     assertThat(s.at("/metrics/brier").doubleValue()).isZero();
     assertThat(s.at("/metrics/ece").doubleValue()).isZero();
+    assertThat(s.at("/metrics/adaptive_ece").doubleValue()).isZero();
     assertThat(s.at("/metrics/mean_entropy").doubleValue()).isZero();
     assertThat(s.at("/metrics/calibration/14/rows").asLong()).isEqualTo(ROWS);
     assertThat(s.at("/metrics/accuracy_ci").toString()).isEqualTo("[1.0,1.0]");
@@ -125,8 +126,8 @@ class EdgeCasesTest extends SparkTestBase {
     assertThat(s.at("/rows/skipped_by_reason/ignore_index").asLong()).isEqualTo(ROWS);
     for (String f : new String[] {"/loss/mean", "/loss/perplexity", "/metrics/accuracy",
         "/metrics/top_k_accuracy", "/metrics/brier", "/metrics/ece", "/metrics/mce",
-        "/metrics/rmsce", "/metrics/mean_entropy", "/loss/mean_ci", "/metrics/accuracy_ci",
-        "/metrics/ece_ci"}) {
+        "/metrics/rmsce", "/metrics/adaptive_ece", "/metrics/mean_entropy", "/loss/mean_ci",
+        "/metrics/accuracy_ci", "/metrics/ece_ci"}) {
       assertThat(s.at(f).isNull()).as(f).isTrue();
     }
     for (JsonNode bin : s.at("/metrics/calibration")) {

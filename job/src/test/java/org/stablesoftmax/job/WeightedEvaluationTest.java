@@ -144,6 +144,9 @@ class WeightedEvaluationTest extends SparkTestBase {
     assertThat(s.at("/metrics/brier").doubleValue())
         .isEqualTo(brier.doubleValue() / weight.doubleValue());
     EvaluateCommandTest.assertCalibration(s, calibration, 8 * Math.ulp(1.0));
+    double adaptive = calibration.adaptiveEce(15, new BigDecimal[15]).doubleValue();
+    assertThat(s.at("/metrics/adaptive_ece").doubleValue())
+        .isCloseTo(adaptive, within(4 * Math.ulp(adaptive)));
     assertThat(s.at("/rows/skipped_by_reason/bad_weight").asLong()).isEqualTo(bad);
     assertThat(s.at("/rows/skipped_by_reason/class_count_mismatch").asLong())
         .isEqualTo(mismatch);
@@ -188,7 +191,8 @@ class WeightedEvaluationTest extends SparkTestBase {
     JsonNode nonzero = evaluate(data.resolve("nonzero"), out.resolve("nz"), "--weight-col",
         "w");
     for (String f : new String[] {"/loss/mean", "/metrics/accuracy", "/metrics/top_k_accuracy",
-        "/metrics/brier", "/metrics/ece", "/metrics/mean_entropy", "/rows/weight"}) {
+        "/metrics/brier", "/metrics/ece", "/metrics/adaptive_ece", "/metrics/mean_entropy",
+        "/rows/weight"}) {
       assertThat(all.at(f).doubleValue()).as(f).isEqualTo(nonzero.at(f).doubleValue());
     }
     assertThat(all.at("/rows/evaluated").asLong()).isGreaterThan(
@@ -196,7 +200,7 @@ class WeightedEvaluationTest extends SparkTestBase {
     JsonNode zeros = evaluate(data.resolve("zeros"), out.resolve("z"), "--weight-col", "w");
     assertThat(zeros.at("/rows/evaluated").asLong()).isPositive();
     for (String f : new String[] {"/loss/mean", "/metrics/accuracy", "/metrics/brier",
-        "/metrics/ece"}) {
+        "/metrics/ece", "/metrics/adaptive_ece"}) {
       assertThat(zeros.at(f).isNull()).as(f + ": a mean of no weight").isTrue();
     }
   }

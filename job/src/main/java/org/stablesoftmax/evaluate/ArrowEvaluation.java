@@ -3,8 +3,10 @@ package org.stablesoftmax.evaluate;
 import java.util.Iterator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.arrow.ArrowLogitsWriter;
 import org.stablesoftmax.arrow.ArrowPartition;
 import org.stablesoftmax.arrow.ArrowSoftmaxStage;
@@ -21,16 +23,18 @@ import org.stablesoftmax.stats.PartitionStats;
 final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsumer {
 
   private final RowScoring scoring;
-  private final boolean hasWeight;
+  private final EvalSpec spec;
   /** The current batch's sample weights, or null. */
   private Float8Vector weights;
+  /** The current batch's groups, or null. */
+  private VarCharVector groups;
   private final BufferAllocator allocator;
   private final ArrowLogitsWriter writer;
 
   /** An evaluation whose Arrow vectors come from {@code allocator}, closed with it. */
   ArrowEvaluation(EvalSpec spec, BufferAllocator allocator) {
     this.scoring = new RowScoring(spec);
-    this.hasWeight = spec.hasWeight();
+    this.spec = spec;
     this.allocator = allocator;
     this.writer = new ArrowLogitsWriter(spec.stage(), allocator,
         new ArrowSoftmaxStage(spec.stage(), this));
@@ -40,20 +44,20 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
    * Evaluates one partition of rows: what the Arrow engine runs in {@code mapPartitions} when its
    * input is not a {@link ColumnarScan}.
    */
-  static PartitionStats evaluate(Iterator<InternalRow> input, EvalSpec spec) {
+  static Engine.Scored evaluate(Iterator<InternalRow> input, EvalSpec spec) {
     return ArrowPartition.run("evaluate", allocator -> {
       try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
-        return e.run(input);
+        return new Engine.Scored(e.run(input), e.scoring.groups());
       }
     });
   }
 
   /** Evaluates one partition of a {@link ColumnarScan}'s batches. */
-  static PartitionStats evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
+  static Engine.Scored evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
       ColumnarScan scan) {
     return ArrowPartition.run("evaluate", allocator -> {
       try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
-        return e.run(input, scan.columns());
+        return new Engine.Scored(e.run(input, scan.columns()), e.scoring.groups());
       }
     });
   }
@@ -78,7 +82,9 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
 
   @Override
   public void beginBatch(LogitsBatch batch) {
-    weights = hasWeight ? (Float8Vector) batch.kept().getVector(0) : null;
+    weights = spec.hasWeight() ? (Float8Vector) batch.kept().getVector(0) : null;
+    groups = spec.hasGroup()
+        ? (VarCharVector) batch.kept().getVector(spec.group() - EvalSpec.WEIGHT) : null;
   }
 
   @Override
@@ -86,7 +92,17 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
     boolean weightNull = weights != null && weights.isNull(row);
     scoring.row(result, batch.labelNull(row), batch.label(row), batch.idNull(row),
         batch.id(row), batch.file(row), batch.rowIndex(row), weightNull,
-        weights == null || weightNull ? 1.0 : weights.get(row));
+        weights == null || weightNull ? 1.0 : weights.get(row), group(row));
+  }
+
+  /** The row's group, in place in the Arrow buffer (null for none, or a null one). */
+  private UTF8String group(int row) {
+    if (groups == null || groups.isNull(row)) {
+      return null;
+    }
+    long start = groups.getStartOffset(row);
+    int length = (int) (groups.getEndOffset(row) - start);
+    return UTF8String.fromAddress(null, groups.getDataBuffer().memoryAddress() + start, length);
   }
 
   /** The packing's batches so far (for tests). */

@@ -6,18 +6,26 @@ import static org.apache.spark.sql.functions.lit;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.stablesoftmax.arrow.InputColumns;
 import org.stablesoftmax.kernel.RowResult;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.stablesoftmax.stats.GroupSums;
+import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
+import scala.Tuple2;
 import org.stablesoftmax.udf.RowEvaluator;
 import org.stablesoftmax.udf.StableSoftmaxFunctions;
 
@@ -30,7 +38,7 @@ public enum Engine {
   /** Rows packed into Arrow batches, the kernel over the flat buffers (the throughput path). */
   ARROW {
     @Override
-    JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
+    JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec) {
       ColumnarScan scan = ColumnarScan.of(input);
       if (scan == null) {
         return perPartition(rows(input), it -> ArrowEvaluation.evaluate(it, spec));
@@ -45,7 +53,7 @@ public enum Engine {
    */
   UDF {
     @Override
-    JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec) {
+    JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec) {
       String[] names = input.columns();
       Column logits = col(names[InputColumns.LOGITS]);
       double[] weights = spec.lossOptions().classWeights();
@@ -57,19 +65,23 @@ public enum Engine {
       Dataset<Row> scored = input.select(result, col(names[InputColumns.LABEL]),
           col(names[InputColumns.ID]), col(names[InputColumns.FILE]),
           col(names[InputColumns.ROW_INDEX]),
-          spec.hasWeight() ? col(names[EvalSpec.WEIGHT]) : lit(1.0));
+          spec.hasWeight() ? col(names[EvalSpec.WEIGHT]) : lit(1.0),
+          spec.hasGroup() ? col(names[spec.group()]) : lit(null).cast("string"));
       return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };
 
-  abstract JavaRDD<PartitionStats> partitions(Dataset<Row> input, EvalSpec spec);
+  abstract JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec);
+
+  /** What one partition comes to: its state, and its groups' partial sums (or null). */
+  public record Scored(PartitionStats stats, GroupSums groups) implements Serializable {}
 
   /**
    * The Arrow engine's work on rows (columns at {@link InputColumns#LOGITS} ...) outside a Spark
    * job, as a partition of them would be evaluated: for the executors' warm-up.
    */
   public static PartitionStats evaluateRows(Iterator<InternalRow> rows, EvalSpec spec) {
-    return ArrowEvaluation.evaluate(rows, spec);
+    return ArrowEvaluation.evaluate(rows, spec).stats();
   }
 
   /**
@@ -80,7 +92,7 @@ public enum Engine {
 
   /** What one partition comes to, shipped to the tasks. */
   private interface PartitionEvaluator<T> extends Serializable {
-    PartitionStats evaluate(Iterator<T> partition);
+    Scored evaluate(Iterator<T> partition);
   }
 
   private static JavaRDD<InternalRow> rows(Dataset<Row> rows) {
@@ -88,12 +100,12 @@ public enum Engine {
   }
 
   /** One state per partition of {@code input}, by {@code evaluator}. */
-  private static <T> JavaRDD<PartitionStats> perPartition(JavaRDD<T> input,
+  private static <T> JavaRDD<Scored> perPartition(JavaRDD<T> input,
       PartitionEvaluator<T> evaluator) {
-    return input.mapPartitions((FlatMapFunction<Iterator<T>, PartitionStats>) it -> {
-      PartitionStats stats = evaluator.evaluate(it);
+    return input.mapPartitions((FlatMapFunction<Iterator<T>, Scored>) it -> {
+      Scored scored = evaluator.evaluate(it);
       failFirstAttemptIfAsked();
-      return Collections.singletonList(stats).iterator();
+      return Collections.singletonList(scored).iterator();
     });
   }
 
@@ -107,28 +119,93 @@ public enum Engine {
     }
   }
 
-  /** An evaluation's merged state, and the number of partitions it merged. */
-  public record Evaluated(PartitionStats stats, int partitions) {}
+  /**
+   * An evaluation's merged state, its means over groups (null without groups), and the number of
+   * partitions it merged.
+   */
+  public record Evaluated(PartitionStats stats, GroupTotals groups, int partitions) {}
 
   /**
    * Evaluates the input: the merge of the partitions' states, by a tree of merges on the
    * executors ({@code treeReduce}), so the driver never holds more than a few (a bootstrap's
-   * state is megabytes). The merge is exact, so its order does not matter.
+   * state is megabytes). The merge is exact, so its order does not matter. With groups, one
+   * shuffle by group instead (see {@link #byGroup}).
    */
   public Evaluated evaluate(Dataset<Row> input, EvalSpec spec) {
-    JavaRDD<PartitionStats> parts = partitions(input, spec);
+    JavaRDD<Scored> parts = partitions(input, spec);
     int n = parts.getNumPartitions();
-    PartitionStats all = n == 0 ? spec.emptyStats()
-        : parts.treeReduce((Function2<PartitionStats, PartitionStats, PartitionStats>)
-            PartitionStats::merge);
-    return new Evaluated(all, n);
+    if (n == 0) {
+      return new Evaluated(spec.emptyStats(), spec.hasGroup() ? new GroupTotals() : null, 0);
+    }
+    if (spec.hasGroup()) {
+      return byGroup(parts, n);
+    }
+    PartitionStats all = parts.map(Scored::stats).treeReduce(
+        (Function2<PartitionStats, PartitionStats, PartitionStats>) PartitionStats::merge);
+    return new Evaluated(all, null, n);
+  }
+
+  /**
+   * The partitions' states and groups, in one shuffle: each partition's groups keyed by group
+   * and its state under the key null, reduced by key (groups may span partitions: their exact
+   * partial sums add up; the states merge, on one reducer); then each reducer adds its groups'
+   * means into {@link GroupTotals}, and the driver merges one state and a few totals. So no
+   * group ever reaches the driver, however many there are.
+   */
+  private static Evaluated byGroup(JavaRDD<Scored> parts, int n) {
+    JavaPairRDD<UTF8String, Object> keyed = parts.flatMapToPair(
+        (PairFlatMapFunction<Scored, UTF8String, Object>) scored -> {
+          Iterator<Map.Entry<UTF8String, long[]>> groups = scored.groups().entries();
+          return new Iterator<Tuple2<UTF8String, Object>>() {
+            boolean statsSent;
+
+            @Override
+            public boolean hasNext() {
+              return !statsSent || groups.hasNext();
+            }
+
+            @Override
+            public Tuple2<UTF8String, Object> next() {
+              if (!statsSent) {
+                statsSent = true;
+                return new Tuple2<>(null, scored.stats());
+              }
+              Map.Entry<UTF8String, long[]> e = groups.next();
+              return new Tuple2<>(e.getKey(), e.getValue());
+            }
+          };
+        });
+    List<Tuple2<PartitionStats, GroupTotals>> reduced = keyed
+        .reduceByKey((Function2<Object, Object, Object>) (a, b) -> a instanceof PartitionStats p
+            ? p.merge((PartitionStats) b) : GroupSums.merge((long[]) a, (long[]) b))
+        .mapPartitions((FlatMapFunction<Iterator<Tuple2<UTF8String, Object>>,
+            Tuple2<PartitionStats, GroupTotals>>) it -> {
+          PartitionStats stats = null;
+          GroupTotals totals = new GroupTotals();
+          while (it.hasNext()) {
+            Tuple2<UTF8String, Object> t = it.next();
+            if (t._1() == null) {
+              stats = (PartitionStats) t._2();
+            } else {
+              totals.add((long[]) t._2());
+            }
+          }
+          return Collections.singletonList(new Tuple2<>(stats, totals)).iterator();
+        }).collect();
+    PartitionStats stats = null;
+    GroupTotals totals = new GroupTotals();
+    for (Tuple2<PartitionStats, GroupTotals> t : reduced) {
+      stats = t._1() == null ? stats : t._1();
+      totals.merge(t._2());
+    }
+    return new Evaluated(stats, totals, n);
   }
 
   /**
    * Counts the udf engine's rows: the row's result (a struct), label, id, file, row index,
-   * sample weight.
+   * sample weight, group.
    */
-  private static PartitionStats scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
+  private static Scored scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
     RowScoring scoring = new RowScoring(spec);
     RowResult result = new RowResult();
     int width = RowEvaluator.ROW_RESULT_TYPE.size();
@@ -140,8 +217,8 @@ public enum Engine {
       boolean weightNull = r.isNullAt(5);
       scoring.row(result, labelNull, labelNull ? 0 : r.getLong(1), idNull,
           idNull ? 0 : r.getLong(2), r.getUTF8String(3), r.getLong(4), weightNull,
-          weightNull ? 1.0 : r.getDouble(5));
+          weightNull ? 1.0 : r.getDouble(5), r.isNullAt(6) ? null : r.getUTF8String(6));
     }
-    return scoring.stats();
+    return new Scored(scoring.stats(), scoring.groups());
   }
 }

@@ -32,12 +32,14 @@ import org.stablesoftmax.stats.PartitionStats;
  * @param scores what the logits column holds: logits, log-probabilities or probabilities
  * @param hasBootstrap whether each evaluated row is also added to its bootstrap bucket
  * @param bootstrapSeed the seed of the bootstrap's buckets and replicates
+ * @param hasGroup whether each row has a group (a string, in the column {@link #group()}), whose
+ *     per-group mean losses are aggregated
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
-    boolean hasWeight, Scores scores, boolean hasBootstrap, long bootstrapSeed)
-    implements Serializable {
+    boolean hasWeight, Scores scores, boolean hasBootstrap, long bootstrapSeed,
+    boolean hasGroup) implements Serializable {
 
   /** The sample weight's column: the first after the standardized ones. */
   public static final int WEIGHT = InputColumns.KEPT;
@@ -46,13 +48,34 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   public static final StructType WEIGHT_COLUMN = new StructType()
       .add("__stablesoftmax_weight", DataTypes.DoubleType, true);
 
+  /** The group column's name and type, as the Arrow stage keeps it. */
+  public static final StructType GROUP_COLUMN = new StructType()
+      .add("__stablesoftmax_group", DataTypes.StringType, true);
+
+  /** The group's column: after the weight's, if any. */
+  public int group() {
+    return WEIGHT + (hasWeight ? 1 : 0);
+  }
+
+  /** The kept columns the evaluation reads: the weight, then the group, each if any. */
+  public StructType kept() {
+    StructType kept = new StructType();
+    if (hasWeight) {
+      kept = kept.add(WEIGHT_COLUMN.fields()[0]);
+    }
+    if (hasGroup) {
+      kept = kept.add(GROUP_COLUMN.fields()[0]);
+    }
+    return kept;
+  }
+
   /** An evaluation without smoothing, class weights or sample weights. */
   public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
       boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
       long batchBytes, int batchRows, int calibrationBins) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
-        Scores.LOGITS, false, 0);
+        Scores.LOGITS, false, 0, false);
   }
 
   /** Whether the means are weighted: by sample weights, or the loss by class weights. */
@@ -69,6 +92,6 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   /** What the Arrow stage computes for this evaluation. */
   public StageSpec stage() {
     return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows,
-        hasWeight ? WEIGHT_COLUMN : new StructType(), lossOptions, scores);
+        kept(), lossOptions, scores);
   }
 }

@@ -7,6 +7,7 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.stats.BootstrapBuckets;
+import org.stablesoftmax.stats.GroupSums;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
 
@@ -27,6 +28,8 @@ public final class RowScoring {
   private final double[] classWeights;
   /** The bootstrap's buckets, or null. */
   private final BootstrapBuckets buckets;
+  /** The groups' partial sums, or null without groups. */
+  private final GroupSums groups;
   private UTF8String lastFile;
   private String lastFileName;
   /** The bootstrap's hash of {@link #lastFileName}. */
@@ -37,6 +40,12 @@ public final class RowScoring {
     this.stats = spec.emptyStats();
     this.classWeights = spec.lossOptions().classWeights();
     this.buckets = stats.bootstrap();
+    this.groups = spec.hasGroup() ? new GroupSums() : null;
+  }
+
+  /** The groups' partial sums, or null for an evaluation without groups. */
+  public GroupSums groups() {
+    return groups;
   }
 
   public PartitionStats stats() {
@@ -50,16 +59,17 @@ public final class RowScoring {
    */
   public void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
       UTF8String file, long rowIndex) {
-    row(result, labelNull, label, idNull, id, file, rowIndex, false, 1.0);
+    row(result, labelNull, label, idNull, id, file, rowIndex, false, 1.0, null);
   }
 
   /**
    * {@link #row(RowResult, boolean, long, boolean, long, UTF8String, long)} with the row's sample
    * weight (read where the spec has one): a null, negative, NaN or infinite one is the incident
-   * {@code BAD_WEIGHT}, and the row is skipped.
+   * {@code BAD_WEIGHT}, and the row is skipped; and its group (where the spec has groups; null
+   * for a null group, whose row counts in every figure but the groups').
    */
   public void row(RowResult result, boolean labelNull, long label, boolean idNull, long id,
-      UTF8String file, long rowIndex, boolean weightNull, double weight) {
+      UTF8String file, long rowIndex, boolean weightNull, double weight, UTF8String group) {
     int bits = result.incidents();
     if (spec.hasWeight() && (weightNull || !(weight >= 0 && weight < Double.POSITIVE_INFINITY))) {
       bits |= IncidentKind.BAD_WEIGHT.bit();
@@ -99,8 +109,17 @@ public final class RowScoring {
       stats.evaluated(s, w, result.loss(), top1, topK, result.entropy(),
           result.maxProbability(), result.brier());
       if (buckets != null) {
-        buckets.add(bucket(idNull, id, file, rowIndex), s, w, result.loss(), top1, topK,
-            result.brier(), result.maxProbability());
+        int bucket = group != null ? Math.floorMod(buckets.groupHash(group),
+            BootstrapBuckets.BUCKETS) : bucket(idNull, id, file, rowIndex);
+        buckets.add(bucket, s, w, result.loss(), top1, topK, result.brier(),
+            result.maxProbability());
+      }
+      if (groups != null) {
+        if (group == null) {
+          stats.nullGroupRow();
+        } else {
+          groups.add(group, s, w, result.loss());
+        }
       }
     } else {
       stats.evaluatedUnlabeled(s, result.entropy(), result.maxProbability());

@@ -19,6 +19,7 @@ import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.Scores;
 import org.stablesoftmax.stats.BootstrapIntervals;
+import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,9 +33,12 @@ import picocli.CommandLine.Option;
         + " DIR/summary.json.")
 final class EvaluateCommand implements Callable<Integer> {
 
-  /** The tables read, their merged state, their partitions, and the evaluation's seconds. */
-  private record Evaluation(List<InputTable> tables, PartitionStats stats, long partitions,
-      double seconds) {}
+  /**
+   * The tables read, their merged state, their means over groups (or null), their partitions,
+   * and the evaluation's seconds.
+   */
+  private record Evaluation(List<InputTable> tables, PartitionStats stats, GroupTotals groups,
+      long partitions, double seconds) {}
 
   /** The most calibration bins: each is a few exact sums in every partition's state. */
   static final int MAX_BINS = 10_000;
@@ -65,6 +69,12 @@ final class EvaluateCommand implements Callable<Integer> {
           + " sample_weight; a null, negative, NaN or infinite weight is the incident BAD_WEIGHT"
           + " and its row is skipped.")
   String weightCol;
+
+  @Option(names = "--group-col", paramLabel = "NAME",
+      description = "A string or integer per row naming its group (e.g. the sequence of a token):"
+          + " also gives the number of groups, the mean over groups of each group's mean loss,"
+          + " and of its perplexity.")
+  String groupCol;
 
   @Option(names = "--scores", paramLabel = "KIND", defaultValue = "logits",
       description = "What the logits column holds: logits (default), log_probabilities or"
@@ -128,6 +138,10 @@ final class EvaluateCommand implements Callable<Integer> {
             + " --calibration-bins, got " + calibrationBins + ".");
       }
     }
+    if (groupCol != null && in.noLabel) {
+      throw new UserError("--group-col needs a label: its figures are of the loss; drop it or"
+          + " --no-label.");
+    }
     if (maxIncidentRate != null && !(maxIncidentRate >= 0 && maxIncidentRate <= 1)) {
       throw new UserError("--max-incident-rate must be between 0 and 1, got " + maxIncidentRate
           + ".");
@@ -142,24 +156,40 @@ final class EvaluateCommand implements Callable<Integer> {
     Evaluation done;
     try (SessionSettings settings = new SessionSettings(spark)) {
       in.configure(settings, checked.files());
+      List<String> kept = new ArrayList<>();
+      if (weightCol != null) {
+        kept.add(weightCol);
+      }
+      if (groupCol != null) {
+        kept.add(groupCol);
+      }
+      String keptOptions = weightCol != null && groupCol != null ? "--weight-col or --group-col"
+          : weightCol != null ? "--weight-col" : "--group-col";
       done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, in.label(), in.idCol,
-          weightCol == null ? List.of() : List.of(weightCol), "--weight-col"),
+          kept, keptOptions),
           tables -> {
+            if (groupCol != null && tables.size() > 1) {
+              throw new UserError("--group-col needs files of one schema (a group may span"
+                  + " files), but " + in.input + " holds " + tables.size() + " kinds of file.");
+            }
             long start = System.nanoTime();
             PartitionStats all = null;
+            GroupTotals groups = null;
             long partitions = 0;
             for (InputTable table : tables) {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
                   calibrationBins, lossOptions, weightCol != null, kind, bootstrap != null,
-                  seed);
-              Engine.Evaluated e = eng.evaluate(weightCol == null ? table.rows
-                  : table.withWeight(in.input), spec);
+                  seed, groupCol != null);
+              Engine.Evaluated e = eng.evaluate(kept.isEmpty() ? table.rows
+                  : table.withKept(in.input, weightCol != null, groupCol != null), spec);
               all = all == null ? e.stats() : all.merge(e.stats());
+              groups = e.groups();
               partitions += e.partitions();
             }
-            return new Evaluation(tables, all, partitions, (System.nanoTime() - start) / 1e9);
+            return new Evaluation(tables, all, groups, partitions,
+                (System.nanoTime() - start) / 1e9);
           });
     }
     PartitionStats stats = done.stats();
@@ -183,10 +213,11 @@ final class EvaluateCommand implements Callable<Integer> {
     opts.put("label_smoothing", labelSmoothing);
     opts.put("class_weights", classWeights);
     opts.put("weight_col", weightCol);
+    opts.put("group_col", groupCol);
     opts.put("bootstrap", bootstrap == null ? null : (long) bootstrap);
     opts.put("seed", bootstrap == null ? null : seed);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
-        opts, intervals);
+        opts, intervals, done.groups());
 
     if (out != null) {
       writeSummary(out, summary.json());

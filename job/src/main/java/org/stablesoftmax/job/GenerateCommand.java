@@ -48,6 +48,11 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Number of Parquet files (default ${DEFAULT-VALUE}).")
   int files;
 
+  @Option(names = "--group-size", paramLabel = "K",
+      description = "Also write a column group = id / K (K rows a group, as the tokens of a"
+          + " sequence, for evaluate --group-col); 0 (default) for none.")
+  long groupSize;
+
   @Option(names = "--overwrite", description = "Replace a non-empty output directory.")
   boolean overwrite;
 
@@ -55,6 +60,9 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (rows < 0) {
       throw new UserError("--rows must be at least 0, got " + rows + ".");
+    }
+    if (groupSize < 0) {
+      throw new UserError("--group-size must be at least 0, got " + groupSize + ".");
     }
     if (files < 1) {
       throw new UserError("--files must be at least 1, got " + files + ".");
@@ -79,12 +87,17 @@ final class GenerateCommand implements Callable<Integer> {
         .add("label", DataTypes.IntegerType, true)
         .add("logits", DataTypes.createArrayType(
             isFloat ? DataTypes.FloatType : DataTypes.DoubleType, true), true);
+    long k = groupSize;
+    if (k > 0) {
+      schema = schema.add("group", DataTypes.LongType, false);
+    }
+    StructType rowSchema = schema;
     long start = System.nanoTime();
     boolean done = false;
     try {
       spark.range(0, rows, 1, files)
-          .map((MapFunction<Long, Row>) id -> toRow(generator.row(id), isFloat),
-              Encoders.row(schema))
+          .map((MapFunction<Long, Row>) id -> toRow(generator.row(id), isFloat, k),
+              Encoders.row(rowSchema))
           .write()
           // Parquet checks a page's size every 100 rows by default: with wide rows (200,000
           // classes, 1.6 MB) pages would grow to 160 MB, which readers decompress very slowly
@@ -105,7 +118,7 @@ final class GenerateCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Row toRow(SyntheticLogits.Row r, boolean isFloat) {
+  private static Row toRow(SyntheticLogits.Row r, boolean isFloat, long groupSize) {
     Object logits = null;
     if (r.logits() != null) {
       Object[] values = new Object[r.logits().length];
@@ -115,6 +128,7 @@ final class GenerateCommand implements Callable<Integer> {
       }
       logits = values;
     }
-    return RowFactory.create(r.id(), r.label(), logits);
+    return groupSize > 0 ? RowFactory.create(r.id(), r.label(), logits, r.id() / groupSize)
+        : RowFactory.create(r.id(), r.label(), logits);
   }
 }

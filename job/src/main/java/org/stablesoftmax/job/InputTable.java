@@ -23,6 +23,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
 import org.stablesoftmax.arrow.InputColumns;
@@ -284,23 +285,37 @@ final class InputTable {
   }
 
   /**
-   * The rows of a table read keeping only the sample weight column (a number), that column read
-   * as double, at {@code EvalSpec.WEIGHT}.
+   * The rows of a table read keeping the sample weight column (if {@code weight}: a number, read
+   * as double, at {@code EvalSpec.WEIGHT}) and then the group column (if {@code group}: a string
+   * or an integer, read as a string).
    *
-   * @throws UserError if the column is not a number, naming it
+   * @throws UserError if a column is not of its type, naming it
    */
-  Dataset<Row> withWeight(String input) {
-    StructField f = kept.fields()[0];
-    if (!(f.dataType() instanceof NumericType)) {
-      throw wrongType("weight", f, input, "a number (float, double, int, ...)");
-    }
+  Dataset<Row> withKept(String input, boolean weight, boolean group) {
     String[] names = rows.columns();
     Column[] columns = new Column[names.length];
     for (int i = 0; i < names.length; i++) {
       columns[i] = col(quote(names[i]));
     }
-    columns[EvalSpec.WEIGHT] = columns[EvalSpec.WEIGHT].cast(DataTypes.DoubleType)
-        .as(EvalSpec.WEIGHT_COLUMN.fieldNames()[0]);
+    int at = EvalSpec.WEIGHT;
+    if (weight) {
+      StructField f = kept.fields()[at - EvalSpec.WEIGHT];
+      if (!(f.dataType() instanceof NumericType)) {
+        throw wrongType("weight", f, input, "a number (float, double, int, ...)");
+      }
+      columns[at] = columns[at].cast(DataTypes.DoubleType)
+          .as(EvalSpec.WEIGHT_COLUMN.fieldNames()[0]);
+      at++;
+    }
+    if (group) {
+      StructField f = kept.fields()[at - EvalSpec.WEIGHT];
+      DataType t = f.dataType();
+      if (!(t instanceof StringType || t instanceof IntegralType)) {
+        throw wrongType("group", f, input, "a string or an integer");
+      }
+      columns[at] = columns[at].cast(DataTypes.StringType)
+          .as(EvalSpec.GROUP_COLUMN.fieldNames()[0]);
+    }
     return rows.select(columns);
   }
 

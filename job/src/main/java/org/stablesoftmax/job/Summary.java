@@ -15,6 +15,7 @@ import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.BootstrapIntervals.Metric;
 import org.stablesoftmax.stats.ClopperPearson;
+import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
 
@@ -36,6 +37,8 @@ final class Summary {
   final Map<String, Object> options;
   /** The bootstrap's intervals, or null without --bootstrap. */
   final Intervals intervals;
+  /** The means over groups, or null without --group-col. */
+  final GroupTotals groups;
 
   /**
    * The bootstrap's results: a 95% interval (or null) per metric, from {@code replicates}
@@ -46,11 +49,12 @@ final class Summary {
 
   Summary(PartitionStats stats, boolean hasLabel, int topK, String naiveDtype, double seconds,
       Map<String, Object> input, Map<String, Object> options) {
-    this(stats, hasLabel, topK, naiveDtype, seconds, input, options, null);
+    this(stats, hasLabel, topK, naiveDtype, seconds, input, options, null, null);
   }
 
   Summary(PartitionStats stats, boolean hasLabel, int topK, String naiveDtype, double seconds,
-      Map<String, Object> input, Map<String, Object> options, Intervals intervals) {
+      Map<String, Object> input, Map<String, Object> options, Intervals intervals,
+      GroupTotals groups) {
     this.stats = stats;
     this.hasLabel = hasLabel;
     this.topK = topK;
@@ -59,6 +63,7 @@ final class Summary {
     this.input = input;
     this.options = options;
     this.intervals = intervals;
+    this.groups = groups;
   }
 
   /** The bootstrap interval of {@code metric}, or null (no bootstrap, or undefined). */
@@ -190,6 +195,16 @@ final class Summary {
         g.writeEndObject();
       } else {
         g.writeNull();
+      }
+
+      if (groups != null) {
+        g.writeObjectFieldStart("groups");
+        g.writeNumberField("count", groups.groups());
+        g.writeNumberField("undefined", groups.undefined());
+        g.writeNumberField("null_group_rows", stats.nullGroupRows());
+        number(g, "mean_loss", groups.meanLoss());
+        number(g, "mean_perplexity", groups.meanPerplexity());
+        g.writeEndObject();
       }
 
       g.writeObjectFieldStart("metrics");
@@ -387,6 +402,13 @@ final class Summary {
           + (stats.lossNonFinite() == 0 ? "" : String.format(
               " (%,d non-finite losses left out)", stats.lossNonFinite())));
       line(sb, "perplexity", compact(perplexity()));
+      if (groups != null) {
+        line(sb, "groups", String.format("%,d", groups.groups())
+            + (groups.undefined() == 0 ? "" : String.format(" (%,d without a finite loss)",
+                groups.undefined())));
+        line(sb, "  mean loss / perplexity", compact(groups.meanLoss()) + " / "
+            + compact(groups.meanPerplexity()));
+      }
       line(sb, "accuracy", compact(accuracy()) + ci(Metric.ACCURACY));
       line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()) + ci(Metric.TOP_K_ACCURACY));
       line(sb, "Brier score", compact(brier()) + ci(Metric.BRIER));

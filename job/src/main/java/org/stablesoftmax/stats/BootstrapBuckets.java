@@ -70,6 +70,11 @@ public final class BootstrapBuckets implements Serializable {
     return XXH64.hashUTF8String(UTF8String.fromString(file), seed);
   }
 
+  /** The hash of a group (of {@code --group-col}), whose rows share its bucket. */
+  public long groupHash(UTF8String group) {
+    return XXH64.hashUTF8String(group, seed);
+  }
+
   /** The bucket of row {@code index} of the file of hash {@code fileHash}. */
   public static int bucket(long fileHash, long index) {
     return Math.floorMod(XXH64.hashLong(index, fileHash), BUCKETS);

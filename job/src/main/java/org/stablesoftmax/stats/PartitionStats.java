@@ -60,6 +60,8 @@ public final class PartitionStats implements Serializable {
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
   private long incidentRows;
+  /** Evaluated rows of a null group, with --group-col. */
+  private long nullGroupRows;
   private final List<List<RowId>> examples = new ArrayList<>(KINDS);
 
   /**
@@ -190,6 +192,16 @@ public final class PartitionStats implements Serializable {
       incidentCount[k]++;
       keepExample(examples.get(k), id);
     }
+  }
+
+  /** Counts an evaluated row whose group is null (with groups). */
+  public void nullGroupRow() {
+    nullGroupRows++;
+  }
+
+  /** Evaluated rows whose group is null (with groups), left out of the groups' figures. */
+  public long nullGroupRows() {
+    return nullGroupRows;
   }
 
   /** Counts a row that was not evaluated, and why (e.g. "null_logits"). */
@@ -378,6 +390,7 @@ public final class PartitionStats implements Serializable {
     }
     naiveFailureRows += other.naiveFailureRows;
     incidentRows += other.incidentRows;
+    nullGroupRows += other.nullGroupRows;
     for (int k = 0; k < KINDS; k++) {
       incidentCount[k] += other.incidentCount[k];
       for (RowId id : other.examples.get(k)) {
@@ -589,6 +602,7 @@ public final class PartitionStats implements Serializable {
         && adaptive.equals(t.adaptive)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
+        && nullGroupRows == t.nullGroupRows
         && examples.equals(t.examples);
   }
 

@@ -63,6 +63,18 @@ class GenerateCommandTest extends SparkTestBase {
   }
 
   @Test
+  void groupsOfKRowsOnRequest(@TempDir Path tmp) {
+    Path out = tmp.resolve("g");
+    assertThat(Main.run("generate", "--output", out.toString(), "--rows", "25", "--classes",
+        "3", "--group-size", "4", "--files", "2")).isZero();
+    for (Row r : spark().read().parquet(out.toString()).collectAsList()) {
+      assertThat(r.getLong(r.fieldIndex("group"))).isEqualTo(r.getLong(0) / 4);
+    }
+    assertThat(Main.run("generate", "--output", tmp.resolve("bad").toString(), "--group-size",
+        "-1")).isEqualTo(2);
+  }
+
+  @Test
   void aNonEmptyOutputIsRefusedWithoutOverwriteAndNothingIsLeftBehind(@TempDir Path tmp)
       throws IOException {
     Path out = tmp.resolve("out");

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -175,9 +176,12 @@ public enum Engine {
             }
           };
         });
+    Function2<Object, Object, Object> merge = (a, b) -> a instanceof PartitionStats p
+        ? p.merge((PartitionStats) b) : GroupSums.merge((long[]) a, (long[]) b);
+    // a partition's groups are already one record each: no combining before the shuffle (it
+    // would hold them all in a second map)
     List<Tuple2<PartitionStats, GroupTotals>> reduced = keyed
-        .reduceByKey((Function2<Object, Object, Object>) (a, b) -> a instanceof PartitionStats p
-            ? p.merge((PartitionStats) b) : GroupSums.merge((long[]) a, (long[]) b))
+        .combineByKey(v -> v, merge, merge, new HashPartitioner(n), false, null)
         .mapPartitions((FlatMapFunction<Iterator<Tuple2<UTF8String, Object>>,
             Tuple2<PartitionStats, GroupTotals>>) it -> {
           PartitionStats stats = null;

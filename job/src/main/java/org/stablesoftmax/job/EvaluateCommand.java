@@ -68,7 +68,8 @@ final class EvaluateCommand implements Callable<Integer> {
   String scores;
 
   @Option(names = "--calibration-bins", paramLabel = "N", defaultValue = "15",
-      description = "Equal-width confidence bins of the calibration metrics (default: 15).")
+      description = "Confidence bins of the calibration metrics: equal-width, and equal-mass for"
+          + " adaptive_ece (default: 15).")
   int calibrationBins;
 
   @Option(names = "--output", paramLabel = "DIR",

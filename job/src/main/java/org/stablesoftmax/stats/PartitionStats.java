@@ -12,8 +12,9 @@ import org.stablesoftmax.kernel.IncidentKind;
 /**
  * What one partition of an evaluation found, mergeable into the whole: row counts and the
  * reasons for skipped rows, the exact sum of the losses, accuracy and top-k counts, the exact
- * sum of entropies and of Brier scores, a calibration histogram, and per incident kind a count and the smallest
- * example row ids.
+ * sum of entropies and of Brier scores, a calibration histogram, a fine exact histogram of the
+ * confidences (for equal-mass bins), and per incident kind a count and the smallest example row
+ * ids.
  *
  * <p>Every field is a count or an {@link ExactSum}, and the examples are the smallest ids, so a
  * merge of the partitions' states is the same, to the bit, whatever the partitioning or the order
@@ -52,6 +53,8 @@ public final class PartitionStats implements Serializable {
   private final ExactSum[] binConfidence;
   /** The weights' sums, for an evaluation with sample or class weights; null without. */
   private final Weights weights;
+  /** The fine histogram of the top probabilities, for the equal-mass bins. */
+  private final ConfidenceHistogram confidenceHistogram;
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
@@ -146,6 +149,7 @@ public final class PartitionStats implements Serializable {
     }
     this.bins = bins;
     this.weights = weighted ? new Weights(bins) : null;
+    this.confidenceHistogram = new ConfidenceHistogram(weighted);
     binCount = new long[bins];
     binCorrect = new long[bins];
     binConfidence = new ExactSum[bins];
@@ -266,6 +270,7 @@ public final class PartitionStats implements Serializable {
       }
     }
     if (maxProbability >= 0.0 && maxProbability <= 1.0) {
+      confidenceHistogram.add(maxProbability, top1, s);
       int b = bin(maxProbability, bins);
       binCount[b]++;
       add(binConfidence[b], s, maxProbability);
@@ -334,6 +339,7 @@ public final class PartitionStats implements Serializable {
     if (weights != null) {
       weights.merge(other.weights);
     }
+    confidenceHistogram.merge(other.confidenceHistogram);
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     evaluated += other.evaluated;
@@ -456,6 +462,14 @@ public final class PartitionStats implements Serializable {
     return bins;
   }
 
+  /**
+   * The {@link #bins()} equal-mass bins of the top probabilities ({@link AdaptiveBins}), cut
+   * from this state's exact histogram of them.
+   */
+  public AdaptiveBins adaptiveBins() {
+    return AdaptiveBins.of(confidenceHistogram, bins);
+  }
+
   /** Rows per calibration bin. */
   public long[] binCounts() {
     return binCount.clone();
@@ -548,6 +562,7 @@ public final class PartitionStats implements Serializable {
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Objects.equals(weights, t.weights)
+        && confidenceHistogram.equals(t.confidenceHistogram)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
         && examples.equals(t.examples);

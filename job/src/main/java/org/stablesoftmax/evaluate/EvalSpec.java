@@ -28,11 +28,14 @@ import org.stablesoftmax.kernel.Scores;
  * @param hasWeight whether each row has a sample weight, in the column {@link #WEIGHT} (a
  *     double, read after the standardized columns)
  * @param scores what the logits column holds: logits, log-probabilities or probabilities
+ * @param hasTarget whether each row has a soft target (class probabilities), in the column
+ *     {@link #target()} as {@code array<double>}: the loss is PyTorch's cross-entropy with
+ *     probability targets and the label the target's argmax; there is no label column then
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
-    boolean hasWeight, Scores scores) implements Serializable {
+    boolean hasWeight, Scores scores, boolean hasTarget) implements Serializable {
 
   /** The sample weight's column: the first after the standardized ones. */
   public static final int WEIGHT = InputColumns.KEPT;
@@ -41,13 +44,44 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   public static final StructType WEIGHT_COLUMN = new StructType()
       .add("__stablesoftmax_weight", DataTypes.DoubleType, true);
 
+  /** The soft target column's name and type, as the Arrow stage keeps it. */
+  public static final StructType TARGET_COLUMN = new StructType()
+      .add("__stablesoftmax_target", DataTypes.createArrayType(DataTypes.DoubleType, true), true);
+
+  /** An evaluation without soft targets. */
+  public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
+      boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
+      long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
+      boolean hasWeight, Scores scores) {
+    this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
+        filePrefix, batchBytes, batchRows, calibrationBins, lossOptions, hasWeight, scores,
+        false);
+  }
+
+  /** The soft target's column, after the weight's (if any): -1 without targets. */
+  public int target() {
+    return hasTarget ? InputColumns.KEPT + (hasWeight ? 1 : 0) : -1;
+  }
+
+  /** The columns kept after the standardized ones: the weight and the target, as there are. */
+  public StructType kept() {
+    StructType kept = new StructType();
+    if (hasWeight) {
+      kept = kept.add(WEIGHT_COLUMN.fields()[0]);
+    }
+    if (hasTarget) {
+      kept = kept.add(TARGET_COLUMN.fields()[0]);
+    }
+    return kept;
+  }
+
   /** An evaluation without smoothing, class weights or sample weights. */
   public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
       boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
       long batchBytes, int batchRows, int calibrationBins) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
-        Scores.LOGITS);
+        Scores.LOGITS, false);
   }
 
   /** Whether the means are weighted: by sample weights, or the loss by class weights. */
@@ -58,6 +92,6 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   /** What the Arrow stage computes for this evaluation. */
   public StageSpec stage() {
     return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows,
-        hasWeight ? WEIGHT_COLUMN : new StructType(), lossOptions, scores);
+        kept(), lossOptions, scores, hasTarget ? target() - InputColumns.KEPT : -1);
   }
 }

@@ -71,7 +71,7 @@ public final class RowScoring {
       reason = "null_logits";
     } else if (IncidentKind.EMPTY_LOGITS.in(bits)) {
       reason = "empty_logits";
-    } else if (spec.hasLabel() && labelNull) {
+    } else if (spec.hasLabel() && !spec.hasTarget() && labelNull) {
       reason = "null_label";
     } else if (ignored) {
       reason = "ignore_index";
@@ -79,12 +79,21 @@ public final class RowScoring {
       reason = "label_out_of_range";
     } else if (IncidentKind.CLASS_COUNT_MISMATCH.in(bits)) {
       reason = "class_count_mismatch";
+    } else if (IncidentKind.BAD_TARGET.in(bits)) {
+      reason = "bad_target";
     } else if (IncidentKind.BAD_WEIGHT.in(bits)) {
       reason = "bad_weight";
     }
     double s = spec.hasWeight() ? weight : 1.0;
     if (reason != null) {
       stats.skip(reason);
+    } else if (spec.hasTarget()) {
+      // the soft target's argmax is the label; PyTorch's mean over probability targets
+      // divides by the row count, not by class weights
+      int rank = result.labelRank();
+      stats.evaluated(s, 1.0, result.loss(), result.argmax() == result.label(),
+          rank >= 0 && rank < spec.topK(), result.entropy(), result.maxProbability(),
+          result.brier());
     } else if (spec.hasLabel()) {
       int rank = result.labelRank();
       stats.evaluated(s, classWeights == null ? 1.0 : classWeights[(int) label], result.loss(),

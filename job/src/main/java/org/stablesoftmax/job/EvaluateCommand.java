@@ -61,6 +61,16 @@ final class EvaluateCommand implements Callable<Integer> {
           + " and its row is skipped.")
   String weightCol;
 
+  @Option(names = "--target-col", paramLabel = "NAME",
+      description = "Soft targets: an array<float> or array<double> of class probabilities per"
+          + " row, in place of a label. The loss is PyTorch's cross_entropy with probability"
+          + " targets (smoothing applied to the target, class weights inside the sum, the mean"
+          + " over rows); accuracy, top-k, Brier and calibration take the target's argmax as the"
+          + " label. A null target, a negative, NaN or infinite entry, or a sum more than 1e-6"
+          + " off 1 is the incident BAD_TARGET, another length than the logits"
+          + " CLASS_COUNT_MISMATCH; such rows are skipped.")
+  String targetCol;
+
   @Option(names = "--scores", paramLabel = "KIND", defaultValue = "logits",
       description = "What the logits column holds: logits (default), log_probabilities or"
           + " probabilities (renormalized, as scikit-learn's log_loss up to 1.4; a row whose sum"
@@ -91,6 +101,13 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new UserError("--calibration-bins must be between 1 and " + MAX_BINS + ", got "
           + calibrationBins + ".");
     }
+    if (targetCol != null && in.noLabel) {
+      throw new UserError("--target-col gives the loss a target: drop it or --no-label.");
+    }
+    if (targetCol != null && ignoreIndex != null) {
+      throw new UserError("--ignore-index is for class labels; PyTorch has no ignore_index for"
+          + " probability targets (--target-col): drop one of them.");
+    }
     CrossEntropyOptions lossOptions = lossOptions();
     Scores kind;
     try {
@@ -113,8 +130,18 @@ final class EvaluateCommand implements Callable<Integer> {
     Evaluation done;
     try (SessionSettings settings = new SessionSettings(spark)) {
       in.configure(settings, checked.files());
-      done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, in.label(), in.idCol,
-          weightCol == null ? List.of() : List.of(weightCol), "--weight-col"),
+      List<String> kept = new ArrayList<>();
+      if (weightCol != null) {
+        kept.add(weightCol);
+      }
+      if (targetCol != null) {
+        kept.add(targetCol);
+      }
+      // with soft targets the label is the target's argmax: no label column is read
+      String labelCol = targetCol == null ? in.label() : null;
+      done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, labelCol, in.idCol,
+          kept, weightCol != null && targetCol != null ? "--weight-col or --target-col"
+              : weightCol != null ? "--weight-col" : "--target-col"),
           tables -> {
             long start = System.nanoTime();
             List<PartitionStats> parts = new ArrayList<>();
@@ -122,9 +149,9 @@ final class EvaluateCommand implements Callable<Integer> {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
-                  calibrationBins, lossOptions, weightCol != null, kind);
-              parts.addAll(eng.evaluate(weightCol == null ? table.rows
-                  : table.withWeight(in.input), spec));
+                  calibrationBins, lossOptions, weightCol != null, kind, targetCol != null);
+              parts.addAll(eng.evaluate(kept.isEmpty() ? table.rows
+                  : table.forEvaluation(in.input, weightCol != null, targetCol != null), spec));
             }
             return new Evaluation(tables, parts, (System.nanoTime() - start) / 1e9);
           });
@@ -137,6 +164,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, Object> facts = checked.facts(done.tables());
     facts.put("partitions", (long) parts.size());
     Map<String, Object> opts = in.facts();
+    if (targetCol != null) {
+      opts.put("label_col", null);
+    }
     opts.put("ignore_index", ignoreIndex);
     opts.put("max_incident_rate", maxIncidentRate);
     opts.put("scores", kind.label());
@@ -144,6 +174,7 @@ final class EvaluateCommand implements Callable<Integer> {
     opts.put("label_smoothing", labelSmoothing);
     opts.put("class_weights", classWeights);
     opts.put("weight_col", weightCol);
+    opts.put("target_col", targetCol);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
         opts);
 

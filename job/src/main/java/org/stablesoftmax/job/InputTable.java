@@ -284,23 +284,39 @@ final class InputTable {
   }
 
   /**
-   * The rows of a table read keeping only the sample weight column (a number), that column read
-   * as double, at {@code EvalSpec.WEIGHT}.
+   * The rows of a table read keeping the sample weight column (a number), then the soft target
+   * column (an array of float or double), as there are: the weight read as double at
+   * {@code EvalSpec.WEIGHT}, the target as {@code array<double>} at {@code EvalSpec.target()}.
    *
-   * @throws UserError if the column is not a number, naming it
+   * @throws UserError if a column is not of its type, naming it
    */
-  Dataset<Row> withWeight(String input) {
-    StructField f = kept.fields()[0];
-    if (!(f.dataType() instanceof NumericType)) {
-      throw wrongType("weight", f, input, "a number (float, double, int, ...)");
-    }
+  Dataset<Row> forEvaluation(String input, boolean hasWeight, boolean hasTarget) {
     String[] names = rows.columns();
     Column[] columns = new Column[names.length];
     for (int i = 0; i < names.length; i++) {
       columns[i] = col(quote(names[i]));
     }
-    columns[EvalSpec.WEIGHT] = columns[EvalSpec.WEIGHT].cast(DataTypes.DoubleType)
-        .as(EvalSpec.WEIGHT_COLUMN.fieldNames()[0]);
+    int at = InputColumns.KEPT;
+    if (hasWeight) {
+      StructField f = kept.fields()[0];
+      if (!(f.dataType() instanceof NumericType)) {
+        throw wrongType("weight", f, input, "a number (float, double, int, ...)");
+      }
+      columns[at] = columns[at].cast(DataTypes.DoubleType)
+          .as(EvalSpec.WEIGHT_COLUMN.fieldNames()[0]);
+      at++;
+    }
+    if (hasTarget) {
+      StructField f = kept.fields()[at - InputColumns.KEPT];
+      DataType t = f.dataType();
+      DataType e = t instanceof ArrayType ? ((ArrayType) t).elementType() : null;
+      if (!DataTypes.FloatType.equals(e) && !DataTypes.DoubleType.equals(e)) {
+        throw wrongType("target", f, input, "array<float> or array<double> of class"
+            + " probabilities");
+      }
+      columns[at] = columns[at].cast(EvalSpec.TARGET_COLUMN.fields()[0].dataType())
+          .as(EvalSpec.TARGET_COLUMN.fieldNames()[0]);
+    }
     return rows.select(columns);
   }
 

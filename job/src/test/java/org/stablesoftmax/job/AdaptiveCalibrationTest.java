@@ -2,8 +2,8 @@ package org.stablesoftmax.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.stablesoftmax.job.InProcess.assertEnginesAgree;
 import static org.stablesoftmax.job.InProcess.evaluate;
-import static org.stablesoftmax.job.InProcess.results;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -166,23 +166,12 @@ class AdaptiveCalibrationTest extends SparkTestBase {
 
   /** The summary of {@code name}, the same across both engines and partitionings. */
   private static JsonNode parity(String name, Path out, String... options) throws IOException {
-    JsonNode s = evaluate(data.resolve(name + "4"), out.resolve("a4"), with(options));
-    for (String engine : new String[] {"arrow", "udf"}) {
-      for (int parts : new int[] {1, 4}) {
-        JsonNode other = evaluate(data.resolve(name + parts), out.resolve(engine + parts),
-            with(options, "--engine", engine));
-        assertThat(results(other, "engine")).as("%s, %d partitions", engine, parts)
-            .isEqualTo(results(s, "engine"));
-      }
-    }
-    return s;
-  }
-
-  private static String[] with(String[] options, String... more) {
     List<String> all = new ArrayList<>(List.of("--id-col", "id"));
     all.addAll(List.of(options));
-    all.addAll(List.of(more));
-    return all.toArray(String[]::new);
+    String[] args = all.toArray(String[]::new);
+    JsonNode s = evaluate(data.resolve(name + "4"), out.resolve("a4"), args);
+    assertEnginesAgree(s, out, List.of(data.resolve(name + "1"), data.resolve(name + "4")), args);
+    return s;
   }
 
   /**

@@ -3,6 +3,8 @@ package org.stablesoftmax.arrow;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.spark.unsafe.Platform;
 import org.stablesoftmax.kernel.BufferElement;
 import org.stablesoftmax.kernel.RowResult;
@@ -44,6 +46,8 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   private BufferElement type;
   private int rowOffset;
   private int rowLength;
+  /** The current row's soft target, read from the batch's kept target vector. */
+  private double[] target = new double[64];
 
   public ArrowSoftmaxStage(StageSpec spec, RowConsumer consumer) {
     this.spec = spec;
@@ -65,18 +69,40 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
         .nioBuffer(0, batch.elements() * batch.elementBytes())
         .order(ByteOrder.LITTLE_ENDIAN);
     consumer.beginBatch(batch);
+    ListVector targets = spec.target() < 0 ? null
+        : (ListVector) batch.kept().getVector(spec.target());
     for (int i = 0; i < rows; i++) {
-      boolean labelNull = batch.labelNull(i);
-      int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
-          : labelNull ? RowResult.LABEL_NULL : RowResult.LABEL_PRESENT;
       rowOffset = offsets[i];
       rowLength = offsets[i + 1] - rowOffset;
-      result.compute(batch.logits().isNull(i) ? null : current, batch.nullElement(i),
-          batch.nanElement(i), labelState, batch.label(i), spec.temperature(),
-          spec.naiveDtype());
+      RowResult.Logits logits = batch.logits().isNull(i) ? null : current;
+      if (targets != null) {
+        int n = targets.isNull(i) ? -1 : readTarget(targets, i);
+        result.computeWithTarget(logits, batch.nullElement(i), batch.nanElement(i),
+            n < 0 ? null : target, n, spec.temperature(), spec.naiveDtype());
+      } else {
+        boolean labelNull = batch.labelNull(i);
+        int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
+            : labelNull ? RowResult.LABEL_NULL : RowResult.LABEL_PRESENT;
+        result.compute(logits, batch.nullElement(i), batch.nanElement(i), labelState,
+            batch.label(i), spec.temperature(), spec.naiveDtype());
+      }
       consumer.row(batch, i, result);
     }
     consumer.endBatch(batch);
+  }
+
+  /** Reads row {@code i}'s target (not null) into {@link #target}, a null entry as NaN. */
+  private int readTarget(ListVector targets, int i) {
+    int from = targets.getElementStartIndex(i);
+    int n = targets.getElementEndIndex(i) - from;
+    if (target.length < n) {
+      target = new double[Math.max(n, 2 * target.length)];
+    }
+    Float8Vector values = (Float8Vector) targets.getDataVector();
+    for (int j = 0; j < n; j++) {
+      target[j] = values.isNull(from + j) ? Double.NaN : values.get(from + j);
+    }
+    return n;
   }
 
   /**

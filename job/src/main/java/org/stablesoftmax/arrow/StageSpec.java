@@ -20,10 +20,21 @@ import org.stablesoftmax.kernel.Scores;
  *     the batch's {@link LogitsBatch#kept()} vectors; empty for none
  * @param lossOptions the loss's label smoothing and class weights ({@link RowResult#lossOptions})
  * @param scores what the logits column holds: logits, log-probabilities or probabilities
+ * @param target the index in {@code kept} of the rows' soft targets (an {@code array<double>}
+ *     of class probabilities: the loss is against it, {@link RowResult#computeWithTarget}), or
+ *     -1 for none
  */
 public record StageSpec(LogitsKind logits, double temperature, NaiveDtype naiveDtype,
     boolean hasLabel, long batchBytes, int batchRows, StructType kept,
-    CrossEntropyOptions lossOptions, Scores scores) implements Serializable {
+    CrossEntropyOptions lossOptions, Scores scores, int target) implements Serializable {
+
+  /** A stage without soft targets. */
+  public StageSpec(LogitsKind logits, double temperature, NaiveDtype naiveDtype,
+      boolean hasLabel, long batchBytes, int batchRows, StructType kept,
+      CrossEntropyOptions lossOptions, Scores scores) {
+    this(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows, kept, lossOptions,
+        scores, -1);
+  }
 
   /** A stage of logits whose loss has no smoothing and no class weights. */
   public StageSpec(LogitsKind logits, double temperature, NaiveDtype naiveDtype,

@@ -58,11 +58,15 @@ public enum Engine {
       String[] names = input.columns();
       Column logits = col(names[InputColumns.LOGITS]);
       double[] weights = spec.lossOptions().classWeights();
-      Column result = StableSoftmaxFunctions.softmaxRowResult(logits,
-          col(names[InputColumns.LABEL]), lit(spec.temperature()), spec.naiveDtype().label(),
-          lit(spec.lossOptions().labelSmoothing()),
-          weights == null ? lit(null).cast("array<double>") : lit(weights),
-          spec.scores().label());
+      Column classWeights = weights == null ? lit(null).cast("array<double>") : lit(weights);
+      Column label = col(names[InputColumns.LABEL]);
+      Column smoothing = lit(spec.lossOptions().labelSmoothing());
+      Column result = spec.hasTarget()
+          ? StableSoftmaxFunctions.softmaxRowResult(logits, label, lit(spec.temperature()),
+              spec.naiveDtype().label(), smoothing, classWeights, spec.scores().label(),
+              col(names[spec.target()]))
+          : StableSoftmaxFunctions.softmaxRowResult(logits, label, lit(spec.temperature()),
+              spec.naiveDtype().label(), smoothing, classWeights, spec.scores().label());
       Dataset<Row> scored = input.select(result, col(names[InputColumns.LABEL]),
           col(names[InputColumns.ID]), col(names[InputColumns.FILE]),
           col(names[InputColumns.ROW_INDEX]),

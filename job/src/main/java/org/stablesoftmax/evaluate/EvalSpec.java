@@ -30,6 +30,9 @@ import org.stablesoftmax.stats.PartitionStats;
  * @param hasWeight whether each row has a sample weight, in the column {@link #WEIGHT} (a
  *     double, read after the standardized columns)
  * @param scores what the logits column holds: logits, log-probabilities or probabilities
+ * @param hasTarget whether each row has a soft target (class probabilities), in the column
+ *     {@link #target()} as {@code array<double>}: the loss is PyTorch's cross-entropy with
+ *     probability targets and the label the target's argmax; there is no label column then
  * @param hasBootstrap whether each evaluated row is also added to its bootstrap bucket
  * @param bootstrapSeed the seed of the bootstrap's buckets and replicates
  * @param hasGroup whether each row has a group (a string, in the column {@link #group()}), whose
@@ -38,8 +41,8 @@ import org.stablesoftmax.stats.PartitionStats;
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
-    boolean hasWeight, Scores scores, boolean hasBootstrap, long bootstrapSeed,
-    boolean hasGroup) implements Serializable {
+    boolean hasWeight, Scores scores, boolean hasTarget, boolean hasBootstrap,
+    long bootstrapSeed, boolean hasGroup) implements Serializable {
 
   /** The sample weight's column: the first after the standardized ones. */
   public static final int WEIGHT = InputColumns.KEPT;
@@ -48,20 +51,42 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   public static final StructType WEIGHT_COLUMN = new StructType()
       .add("__stablesoftmax_weight", DataTypes.DoubleType, true);
 
+  /** The soft target column's name and type, as the Arrow stage keeps it. */
+  public static final StructType TARGET_COLUMN = new StructType()
+      .add("__stablesoftmax_target", DataTypes.createArrayType(DataTypes.DoubleType, true), true);
+
   /** The group column's name and type, as the Arrow stage keeps it. */
   public static final StructType GROUP_COLUMN = new StructType()
       .add("__stablesoftmax_group", DataTypes.StringType, true);
 
-  /** The group's column: after the weight's, if any. */
-  public int group() {
-    return WEIGHT + (hasWeight ? 1 : 0);
+  /** An evaluation without soft targets, bootstrap or groups. */
+  public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
+      boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
+      long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
+      boolean hasWeight, Scores scores) {
+    this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
+        filePrefix, batchBytes, batchRows, calibrationBins, lossOptions, hasWeight, scores,
+        false, false, 0, false);
   }
 
-  /** The kept columns the evaluation reads: the weight, then the group, each if any. */
+  /** The soft target's column, after the weight's (if any): -1 without targets. */
+  public int target() {
+    return hasTarget ? InputColumns.KEPT + (hasWeight ? 1 : 0) : -1;
+  }
+
+  /** The group's column: after the weight's and the target's, each if any. */
+  public int group() {
+    return InputColumns.KEPT + (hasWeight ? 1 : 0) + (hasTarget ? 1 : 0);
+  }
+
+  /** The columns kept after the standardized ones: the weight, the target, the group, as any. */
   public StructType kept() {
     StructType kept = new StructType();
     if (hasWeight) {
       kept = kept.add(WEIGHT_COLUMN.fields()[0]);
+    }
+    if (hasTarget) {
+      kept = kept.add(TARGET_COLUMN.fields()[0]);
     }
     if (hasGroup) {
       kept = kept.add(GROUP_COLUMN.fields()[0]);
@@ -75,7 +100,7 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
       long batchBytes, int batchRows, int calibrationBins) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
-        Scores.LOGITS, false, 0, false);
+        Scores.LOGITS, false, false, 0, false);
   }
 
   /** Whether the means are weighted: by sample weights, or the loss by class weights. */
@@ -92,6 +117,6 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   /** What the Arrow stage computes for this evaluation. */
   public StageSpec stage() {
     return new StageSpec(logits, temperature, naiveDtype, hasLabel, batchBytes, batchRows,
-        kept(), lossOptions, scores);
+        kept(), lossOptions, scores, hasTarget ? target() - InputColumns.KEPT : -1);
   }
 }

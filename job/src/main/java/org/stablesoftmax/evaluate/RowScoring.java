@@ -87,7 +87,7 @@ public final class RowScoring {
       reason = "null_logits";
     } else if (IncidentKind.EMPTY_LOGITS.in(bits)) {
       reason = "empty_logits";
-    } else if (spec.hasLabel() && labelNull) {
+    } else if (spec.hasLabel() && !spec.hasTarget() && labelNull) {
       reason = "null_label";
     } else if (ignored) {
       reason = "ignore_index";
@@ -95,16 +95,21 @@ public final class RowScoring {
       reason = "label_out_of_range";
     } else if (IncidentKind.CLASS_COUNT_MISMATCH.in(bits)) {
       reason = "class_count_mismatch";
+    } else if (IncidentKind.BAD_TARGET.in(bits)) {
+      reason = "bad_target";
     } else if (IncidentKind.BAD_WEIGHT.in(bits)) {
       reason = "bad_weight";
     }
     double s = spec.hasWeight() ? weight : 1.0;
     if (reason != null) {
       stats.skip(reason);
-    } else if (spec.hasLabel()) {
+    } else if (spec.hasTarget() || spec.hasLabel()) {
+      // with a soft target its argmax is the label, and PyTorch's mean over probability targets
+      // divides by the row count, not by class weights
+      long y = spec.hasTarget() ? result.label() : label;
+      double w = classWeights == null || spec.hasTarget() ? 1.0 : classWeights[(int) y];
       int rank = result.labelRank();
-      double w = classWeights == null ? 1.0 : classWeights[(int) label];
-      boolean top1 = result.argmax() == label;
+      boolean top1 = result.argmax() == y;
       boolean topK = rank >= 0 && rank < spec.topK();
       stats.evaluated(s, w, result.loss(), top1, topK, result.entropy(),
           result.maxProbability(), result.brier());

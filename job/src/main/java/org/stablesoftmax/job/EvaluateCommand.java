@@ -76,6 +76,16 @@ final class EvaluateCommand implements Callable<Integer> {
           + " and of its perplexity.")
   String groupCol;
 
+  @Option(names = "--target-col", paramLabel = "NAME",
+      description = "Soft targets: an array<float> or array<double> of class probabilities per"
+          + " row, in place of a label. The loss is PyTorch's cross_entropy with probability"
+          + " targets (smoothing applied to the target, class weights inside the sum, the mean"
+          + " over rows); accuracy, top-k, Brier and calibration take the target's argmax as the"
+          + " label. A null target, a negative, NaN or infinite entry, or a sum more than 1e-6"
+          + " off 1 is the incident BAD_TARGET, another length than the logits"
+          + " CLASS_COUNT_MISMATCH; such rows are skipped.")
+  String targetCol;
+
   @Option(names = "--scores", paramLabel = "KIND", defaultValue = "logits",
       description = "What the logits column holds: logits (default), log_probabilities or"
           + " probabilities (renormalized, as scikit-learn's log_loss up to 1.4; a row whose sum"
@@ -83,7 +93,8 @@ final class EvaluateCommand implements Callable<Integer> {
   String scores;
 
   @Option(names = "--calibration-bins", paramLabel = "N", defaultValue = "15",
-      description = "Equal-width confidence bins of the calibration metrics (default: 15).")
+      description = "Confidence bins of the calibration metrics: equal-width, and equal-mass for"
+          + " adaptive_ece (default: 15).")
   int calibrationBins;
 
   @Option(names = "--bootstrap", paramLabel = "B",
@@ -115,6 +126,13 @@ final class EvaluateCommand implements Callable<Integer> {
     if (calibrationBins < 1 || calibrationBins > MAX_BINS) {
       throw new UserError("--calibration-bins must be between 1 and " + MAX_BINS + ", got "
           + calibrationBins + ".");
+    }
+    if (targetCol != null && in.noLabel) {
+      throw new UserError("--target-col gives the loss a target: drop it or --no-label.");
+    }
+    if (targetCol != null && ignoreIndex != null) {
+      throw new UserError("--ignore-index is for class labels; PyTorch has no ignore_index for"
+          + " probability targets (--target-col): drop one of them.");
     }
     CrossEntropyOptions lossOptions = lossOptions();
     Scores kind;
@@ -160,13 +178,23 @@ final class EvaluateCommand implements Callable<Integer> {
       if (weightCol != null) {
         kept.add(weightCol);
       }
+      if (targetCol != null) {
+        kept.add(targetCol);
+      }
       if (groupCol != null) {
         kept.add(groupCol);
       }
-      String keptOptions = weightCol != null && groupCol != null ? "--weight-col or --group-col"
-          : weightCol != null ? "--weight-col" : "--group-col";
-      done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, in.label(), in.idCol,
-          kept, keptOptions),
+      List<String> keptOptions = new ArrayList<>();
+      for (String[] o : new String[][] {{weightCol, "--weight-col"}, {targetCol, "--target-col"},
+          {groupCol, "--group-col"}}) {
+        if (o[0] != null) {
+          keptOptions.add(o[1]);
+        }
+      }
+      // with soft targets the label is the target's argmax: no label column is read
+      String labelCol = targetCol == null ? in.label() : null;
+      done = checked.read(f -> InputTable.read(spark, f, in.logitsCol, labelCol, in.idCol,
+          kept, String.join(" or ", keptOptions)),
           tables -> {
             if (groupCol != null && tables.size() > 1) {
               throw new UserError("--group-col needs files of one schema (a group may span"
@@ -180,10 +208,11 @@ final class EvaluateCommand implements Callable<Integer> {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
-                  calibrationBins, lossOptions, weightCol != null, kind, bootstrap != null,
-                  seed, groupCol != null);
+                  calibrationBins, lossOptions, weightCol != null, kind, targetCol != null,
+                  bootstrap != null, seed, groupCol != null);
               Engine.Evaluated e = eng.evaluate(kept.isEmpty() ? table.rows
-                  : table.withKept(in.input, weightCol != null, groupCol != null), spec);
+                  : table.forEvaluation(in.input, weightCol != null, targetCol != null,
+                      groupCol != null), spec);
               all = all == null ? e.stats() : all.merge(e.stats());
               groups = e.groups();
               partitions += e.partitions();
@@ -206,6 +235,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Map<String, Object> facts = checked.facts(done.tables());
     facts.put("partitions", done.partitions());
     Map<String, Object> opts = in.facts();
+    if (targetCol != null) {
+      opts.put("label_col", null);
+    }
     opts.put("ignore_index", ignoreIndex);
     opts.put("max_incident_rate", maxIncidentRate);
     opts.put("scores", kind.label());
@@ -213,6 +245,7 @@ final class EvaluateCommand implements Callable<Integer> {
     opts.put("label_smoothing", labelSmoothing);
     opts.put("class_weights", classWeights);
     opts.put("weight_col", weightCol);
+    opts.put("target_col", targetCol);
     opts.put("group_col", groupCol);
     opts.put("bootstrap", bootstrap == null ? null : (long) bootstrap);
     opts.put("seed", bootstrap == null ? null : seed);

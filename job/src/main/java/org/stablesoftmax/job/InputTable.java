@@ -285,21 +285,24 @@ final class InputTable {
   }
 
   /**
-   * The rows of a table read keeping the sample weight column (if {@code weight}: a number, read
-   * as double, at {@code EvalSpec.WEIGHT}) and then the group column (if {@code group}: a string
-   * or an integer, read as a string).
+   * The rows of a table read keeping the sample weight column (a number), then the soft target
+   * column (an array of float or double), then the group column (a string or an integer), as
+   * there are: the weight read as double at {@code EvalSpec.WEIGHT}, the target as
+   * {@code array<double>} at {@code EvalSpec.target()}, the group as a string at
+   * {@code EvalSpec.group()}.
    *
    * @throws UserError if a column is not of its type, naming it
    */
-  Dataset<Row> withKept(String input, boolean weight, boolean group) {
+  Dataset<Row> forEvaluation(String input, boolean hasWeight, boolean hasTarget,
+      boolean hasGroup) {
     String[] names = rows.columns();
     Column[] columns = new Column[names.length];
     for (int i = 0; i < names.length; i++) {
       columns[i] = col(quote(names[i]));
     }
-    int at = EvalSpec.WEIGHT;
-    if (weight) {
-      StructField f = kept.fields()[at - EvalSpec.WEIGHT];
+    int at = InputColumns.KEPT;
+    if (hasWeight) {
+      StructField f = kept.fields()[0];
       if (!(f.dataType() instanceof NumericType)) {
         throw wrongType("weight", f, input, "a number (float, double, int, ...)");
       }
@@ -307,8 +310,20 @@ final class InputTable {
           .as(EvalSpec.WEIGHT_COLUMN.fieldNames()[0]);
       at++;
     }
-    if (group) {
-      StructField f = kept.fields()[at - EvalSpec.WEIGHT];
+    if (hasTarget) {
+      StructField f = kept.fields()[at - InputColumns.KEPT];
+      DataType t = f.dataType();
+      DataType e = t instanceof ArrayType ? ((ArrayType) t).elementType() : null;
+      if (!DataTypes.FloatType.equals(e) && !DataTypes.DoubleType.equals(e)) {
+        throw wrongType("target", f, input, "array<float> or array<double> of class"
+            + " probabilities");
+      }
+      columns[at] = columns[at].cast(EvalSpec.TARGET_COLUMN.fields()[0].dataType())
+          .as(EvalSpec.TARGET_COLUMN.fieldNames()[0]);
+      at++;
+    }
+    if (hasGroup) {
+      StructField f = kept.fields()[at - InputColumns.KEPT];
       DataType t = f.dataType();
       if (!(t instanceof StringType || t instanceof IntegralType)) {
         throw wrongType("group", f, input, "a string or an integer");

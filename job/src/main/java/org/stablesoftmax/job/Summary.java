@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.stats.AdaptiveBins;
 import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.BootstrapIntervals.Metric;
@@ -31,6 +32,8 @@ final class Summary {
   final int topK;
   final String naiveDtype;
   final double seconds;
+  /** The equal-mass bins, cut once when first asked for. */
+  private AdaptiveBins adaptive;
   /** Input facts (path, files, schema, ...), in order. */
   final Map<String, Object> input;
   /** The options used, in order. */
@@ -129,13 +132,32 @@ final class Summary {
   }
 
   /**
-   * The calibration error in {@code norm}, from the bins' (weighted) counts and exact sums; NaN
-   * if no bin has weight.
+   * The adaptive calibration error: {@link #ece()}'s L1 norm over equal-mass bins (Nixon et al.
+   * 2019, top-label; {@link org.stablesoftmax.stats.AdaptiveBins}).
    */
+  double adaptiveEce() {
+    AdaptiveBins a = adaptiveBins();
+    return calibrationError(Norm.L1, a.weight, a.correct, a.confidence);
+  }
+
+  private AdaptiveBins adaptiveBins() {
+    if (adaptive == null) {
+      adaptive = stats.adaptiveBins();
+    }
+    return adaptive;
+  }
+
   private double calibrationError(Norm norm) {
-    double[] counts = stats.binWeight();
-    double[] correct = stats.binCorrectWeight();
-    double[] confidence = stats.binConfidence();
+    return calibrationError(norm, stats.binWeight(), stats.binCorrectWeight(),
+        stats.binConfidence());
+  }
+
+  /**
+   * The calibration error in {@code norm}, from the bins' (weighted) counts, correct counts and
+   * sums of confidences (exact sums rounded once); NaN if no bin has weight.
+   */
+  private static double calibrationError(Norm norm, double[] counts, double[] correct,
+      double[] confidence) {
     double n = 0;
     double sum = 0;
     double max = 0;
@@ -221,7 +243,7 @@ final class Summary {
       interval(g, "ece_ci", Metric.ECE, false);
       number(g, "mce", hasLabel ? mce() : Double.NaN);
       number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
-      number(g, "adaptive_ece", hasLabel ? stats.adaptiveEce() : Double.NaN);
+      number(g, "adaptive_ece", hasLabel ? adaptiveEce() : Double.NaN);
       g.writeArrayFieldStart("calibration");
       long[] counts = stats.binCounts();
       double[] weight = stats.binWeight();
@@ -256,6 +278,7 @@ final class Summary {
         g.writeEndObject();
       }
       g.writeEndArray();
+      adaptiveCalibration(g);
       g.writeEndObject();
 
       incidents(g, stats, naiveDtype);
@@ -305,6 +328,29 @@ final class Summary {
     g.writeStartArray();
     for (double v : ci) {
       g.writeNumber(ShortestDouble.of(exp ? StrictMath.exp(v) : v));
+    }
+    g.writeEndArray();
+  }
+
+  /**
+   * The {@code adaptive_calibration} table: per equal-mass bin its smallest and largest
+   * confidence, rows (and weight), mean confidence and accuracy.
+   */
+  private void adaptiveCalibration(JsonGenerator g) throws IOException {
+    AdaptiveBins a = adaptiveBins();
+    g.writeArrayFieldStart("adaptive_calibration");
+    for (int b = 0; b < a.rows.length; b++) {
+      g.writeStartObject();
+      number(g, "from", a.from[b]);
+      number(g, "to", a.to[b]);
+      g.writeNumberField("rows", a.rows[b]);
+      if (stats.weighted()) {
+        number(g, "weight", a.weight[b]);
+      }
+      boolean some = a.weight[b] > 0;
+      number(g, "mean_confidence", some ? a.confidence[b] / a.weight[b] : Double.NaN);
+      number(g, "accuracy", hasLabel && some ? a.correct[b] / a.weight[b] : Double.NaN);
+      g.writeEndObject();
     }
     g.writeEndArray();
   }
@@ -414,7 +460,7 @@ final class Summary {
       line(sb, "Brier score", compact(brier()) + ci(Metric.BRIER));
       line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()) + ci(Metric.ECE));
       line(sb, "MCE / RMSCE", compact(mce()) + " / " + compact(rmsce()));
-      line(sb, "adaptive ECE", compact(stats.adaptiveEce()));
+      line(sb, "adaptive ECE", compact(adaptiveEce()));
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
     incidentLines(sb, stats, naiveDtype);

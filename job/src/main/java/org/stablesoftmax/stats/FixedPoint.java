@@ -10,7 +10,7 @@ import java.math.BigInteger;
  * ties to even: an error below 2.8e-20), then the integers add exactly, in any order. So a sum
  * of many values is the same to the bit whatever their order and grouping, at 16 bytes a sum
  * (an {@link ExactSum} is 544): for the many small sums of the bootstrap's buckets and of the
- * adaptive calibration histogram, whose values (weights, losses, probabilities) are far above
+ * groups, whose values (weights, losses, probabilities) are far above
  * 2^-64.
  *
  * <p>A value of magnitude 2^52 or more, or a sum beyond ±2^63, does not fit: {@link #add} and

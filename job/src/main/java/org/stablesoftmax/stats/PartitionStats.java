@@ -12,8 +12,9 @@ import org.stablesoftmax.kernel.IncidentKind;
 /**
  * What one partition of an evaluation found, mergeable into the whole: row counts and the
  * reasons for skipped rows, the exact sum of the losses, accuracy and top-k counts, the exact
- * sum of entropies and of Brier scores, a calibration histogram, and per incident kind a count and the smallest
- * example row ids.
+ * sum of entropies and of Brier scores, a calibration histogram, a fine exact histogram of the
+ * confidences (for equal-mass bins), and per incident kind a count and the smallest example row
+ * ids.
  *
  * <p>Every field is a count or an {@link ExactSum}, and the examples are the smallest ids, so a
  * merge of the partitions' states is the same, to the bit, whatever the partitioning or the order
@@ -54,8 +55,8 @@ public final class PartitionStats implements Serializable {
   private final Weights weights;
   /** The bootstrap's bucket sums, for an evaluation with a bootstrap; null without. */
   private final BootstrapBuckets bootstrap;
-  /** The fine histogram of the top probability, for the adaptive calibration error. */
-  private final AdaptiveHistogram adaptive = new AdaptiveHistogram();
+  /** The fine histogram of the top probabilities, for the equal-mass bins. */
+  private final ConfidenceHistogram confidenceHistogram;
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
@@ -165,6 +166,7 @@ public final class PartitionStats implements Serializable {
           + " bins for a state of " + bins);
     }
     this.bootstrap = bootstrap;
+    this.confidenceHistogram = new ConfidenceHistogram(weighted);
     binCount = new long[bins];
     binCorrect = new long[bins];
     binConfidence = new ExactSum[bins];
@@ -295,8 +297,8 @@ public final class PartitionStats implements Serializable {
       }
     }
     if (maxProbability >= 0.0 && maxProbability <= 1.0) {
+      confidenceHistogram.add(maxProbability, top1, s);
       int b = bin(maxProbability, bins);
-      adaptive.add(s, maxProbability, top1);
       binCount[b]++;
       add(binConfidence[b], s, maxProbability);
       if (top1) {
@@ -370,7 +372,7 @@ public final class PartitionStats implements Serializable {
     if (bootstrap != null) {
       bootstrap.merge(other.bootstrap);
     }
-    adaptive.merge(other.adaptive);
+    confidenceHistogram.merge(other.confidenceHistogram);
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     evaluated += other.evaluated;
@@ -494,17 +496,17 @@ public final class PartitionStats implements Serializable {
     return brierFinite == 0 ? Double.NaN : brierSum.doubleValue() / brierFinite;
   }
 
-  /**
-   * The adaptive calibration error over as many equal-mass bins as the state has calibration
-   * bins (see {@link AdaptiveHistogram}); NaN without weight.
-   */
-  public double adaptiveEce() {
-    return adaptive.ece(bins);
-  }
-
   /** The number of calibration bins. */
   public int bins() {
     return bins;
+  }
+
+  /**
+   * The {@link #bins()} equal-mass bins of the top probabilities ({@link AdaptiveBins}), cut
+   * from this state's exact histogram of them.
+   */
+  public AdaptiveBins adaptiveBins() {
+    return AdaptiveBins.of(confidenceHistogram, bins);
   }
 
   /** Rows per calibration bin. */
@@ -599,7 +601,7 @@ public final class PartitionStats implements Serializable {
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Objects.equals(weights, t.weights) && Objects.equals(bootstrap, t.bootstrap)
-        && adaptive.equals(t.adaptive)
+        && confidenceHistogram.equals(t.confidenceHistogram)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
         && nullGroupRows == t.nullGroupRows

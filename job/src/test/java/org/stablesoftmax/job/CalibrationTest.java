@@ -63,8 +63,6 @@ class CalibrationTest extends SparkTestBase {
         .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false));
     spark().createDataFrame(rows, schema).repartition(3).write()
         .parquet(data.resolve("in").toString());
-    spark().createDataFrame(rows, schema).repartition(1).write()
-        .parquet(data.resolve("in1").toString());
   }
 
   @ParameterizedTest(name = "{0} bins")
@@ -109,36 +107,6 @@ class CalibrationTest extends SparkTestBase {
       long k = Math.round(bin.get("accuracy").doubleValue() * n);
       assertClopperPearson(k, n, bin.get("accuracy_ci").get(0).doubleValue(),
           bin.get("accuracy_ci").get(1).doubleValue());
-    }
-  }
-
-  @ParameterizedTest(name = "{0} equal-mass bins")
-  @ValueSource(ints = {1, 15, 40})
-  void theAdaptiveEceIsThatOfEqualMassBinsOfTheSortedConfidences(int bins, @TempDir Path out)
-      throws IOException {
-    JsonNode s = evaluate(data.resolve("in"), out.resolve("a"), "--id-col", "id",
-        "--calibration-bins", Integer.toString(bins));
-    JsonNode u = evaluate(data.resolve("in1"), out.resolve("u"), "--id-col", "id",
-        "--calibration-bins", Integer.toString(bins), "--engine", "udf");
-    assertThat(results(u, "engine")).isEqualTo(results(s, "engine"));
-    CalibrationReference exact = new CalibrationReference(bins);
-    SoftmaxRow row = new SoftmaxRow();
-    for (int i = 0; i < ROWS; i++) {
-      double[] x = LOGITS.get(i);
-      row.analyze(x, 0, x.length, 1.0);
-      exact.add(row.maxProbability(), row.argmax() == LABELS.get(i));
-    }
-    BigDecimal[] mass = new BigDecimal[bins];
-    double expected = exact.adaptiveEce(bins, mass).doubleValue();
-    assertThat(s.at("/metrics/adaptive_ece").doubleValue())
-        .isCloseTo(expected, within(2 * Math.ulp(expected)));
-    // the saturated rows (confidence exactly 1.0) are never split: one bin holds them all
-    assertThat(java.util.Arrays.stream(mass).max(BigDecimal::compareTo).orElseThrow())
-        .isGreaterThanOrEqualTo(BigDecimal.valueOf(SATURATED));
-    if (bins == 1) {
-      // one bin of either kind holds every row
-      assertThat(s.at("/metrics/adaptive_ece").doubleValue()).isCloseTo(
-          s.at("/metrics/ece").doubleValue(), within(2 * Math.ulp(expected)));
     }
   }
 

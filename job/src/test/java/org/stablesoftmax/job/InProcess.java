@@ -67,6 +67,25 @@ final class InProcess {
     return s.toPrettyString();
   }
 
+  /**
+   * Evaluates each input with each engine and {@code options}, asserting that every summary is
+   * {@code expected}'s but for the engine (so both engines and every partitioning agree to the
+   * bit).
+   */
+  static void assertEnginesAgree(JsonNode expected, Path out, List<Path> inputs,
+      String... options) throws IOException {
+    for (String engine : new String[] {"arrow", "udf"}) {
+      for (int i = 0; i < inputs.size(); i++) {
+        List<String> args = new ArrayList<>(List.of(options));
+        args.addAll(List.of("--engine", engine));
+        JsonNode other = evaluate(inputs.get(i), out.resolve(engine + i),
+            args.toArray(String[]::new));
+        assertThat(results(other, "engine")).as("%s, %s", engine, inputs.get(i))
+            .isEqualTo(results(expected, "engine"));
+      }
+    }
+  }
+
   /** Asserts a one-sentence error (exit 2) that names {@code what}. */
   static void assertBadInput(Run r, String... what) {
     assertThat(r.code()).as(r.err()).isEqualTo(2);

@@ -41,6 +41,12 @@ public enum IncidentKind {
    * {@link Scores#TOLERANCE} away from 1 (relative): the softmax renormalizes them.
    */
   NOT_NORMALIZED(Family.DATA),
+  /**
+   * The row's soft target (evaluate's {@code --target-col}) is null, has a null, negative, NaN
+   * or infinite entry, or sums to more than {@link Scores#TOLERANCE} away from 1; the row is not
+   * evaluated. (A target of another length than the logits is {@link #CLASS_COUNT_MISMATCH}.)
+   */
+  BAD_TARGET(Family.DATA),
   /** The naive sum of exponentials overflows the naive dtype. */
   NAIVE_OVERFLOW(Family.INSTABILITY),
   /** Every naive exponential underflows to 0, so the naive softmax is 0/0. */

@@ -31,6 +31,7 @@ public final class RowResult {
 
   private boolean logitsNull;
   private int labelState;
+  private long label;
   private int length;
   private int incidents;
   private double loss;
@@ -80,6 +81,7 @@ public final class RowResult {
   private void clear() {
     logitsNull = true;
     labelState = LABEL_ABSENT;
+    label = -1;
     length = 0;
     incidents = 0;
     loss = Double.NaN;
@@ -105,16 +107,61 @@ public final class RowResult {
    */
   public RowResult compute(Logits logits, boolean nullElement, boolean nanElement,
       int labelState, long label, double temperature, NaiveDtype dtype) {
+    return compute(logits, nullElement, nanElement, labelState, label, temperature, dtype, null,
+        -1);
+  }
+
+  /**
+   * Computes the row's results against a soft target, a probability per class in
+   * {@code target[0 .. targetLength)} (null: a null target): the loss is PyTorch's
+   * {@code cross_entropy} with probability targets, {@link SoftmaxRow#softCrossEntropy} with the
+   * {@link #lossOptions} (label smoothing applied to the target, class weights inside the sum),
+   * and the label of the other values (prediction right or not, the label's rank, the Brier
+   * score, the label's incidents) is the target's {@link #targetLabel argmax}.
+   *
+   * <p>A target that is null, has a negative, NaN or infinite entry, or sums to more than
+   * {@link Scores#TOLERANCE} away from 1 has the incident {@code BAD_TARGET}; one of another
+   * length than the logits {@code CLASS_COUNT_MISMATCH}. Either way the row has no label and no
+   * loss.
+   */
+  public RowResult computeWithTarget(Logits logits, boolean nullElement, boolean nanElement,
+      double[] target, int targetLength, double temperature, NaiveDtype dtype) {
+    return compute(logits, nullElement, nanElement, LABEL_ABSENT, -1, temperature, dtype,
+        target == null ? NULL_TARGET : target, target == null ? 0 : targetLength);
+  }
+
+  /** Stands for a null target. */
+  private static final double[] NULL_TARGET = new double[0];
+
+  private RowResult compute(Logits logits, boolean nullElement, boolean nanElement,
+      int labelState, long label, double temperature, NaiveDtype dtype, double[] target,
+      int targetLength) {
     clear();
+    int targetBits = 0;
+    if (target != null) {
+      targetBits = target == NULL_TARGET ? IncidentKind.BAD_TARGET.bit()
+          : targetIncidents(target, targetLength);
+      if (targetBits == 0) {
+        labelState = LABEL_PRESENT;
+        label = targetLabel(target, targetLength);
+      }
+    }
     this.labelState = labelState;
+    this.label = labelState == LABEL_PRESENT ? label : -1;
     if (logits == null) {
-      incidents = incidents(row, true, labelState, label, dtype, false, false);
+      incidents = incidents(row, true, labelState, label, dtype, false, false) | targetBits;
       return this;
     }
     logits.analyze(row, 1.0);
     logitsNull = false;
     length = row.length();
-    incidents = incidents(row, false, labelState, label, dtype, nullElement, nanElement);
+    if (target != null && targetBits == 0 && targetLength != length) {
+      targetBits = IncidentKind.CLASS_COUNT_MISMATCH.bit();
+      this.labelState = labelState = LABEL_ABSENT;
+      this.label = -1;
+    }
+    incidents = incidents(row, false, labelState, label, dtype, nullElement, nanElement)
+        | targetBits;
     // logits have no sum to check: no logsumexp for them here, on the hot path
     if (scores != Scores.LOGITS && length > 0 && scores.notNormalized(row.logSumExp())) {
       incidents |= IncidentKind.NOT_NORMALIZED.bit();
@@ -127,8 +174,14 @@ public final class RowResult {
       logits.analyze(row, temperature);
     }
     if (labelState == LABEL_PRESENT && label >= 0 && label < row.length()) {
-      loss = mismatch ? Double.NaN : lossOptions == CrossEntropyOptions.DEFAULT
-          ? row.crossEntropy((int) label) : row.crossEntropy((int) label, lossOptions);
+      if (mismatch) {
+        loss = Double.NaN;
+      } else if (target != null) {
+        loss = row.softCrossEntropy(target, 0, lossOptions);
+      } else {
+        loss = lossOptions == CrossEntropyOptions.DEFAULT
+            ? row.crossEntropy((int) label) : row.crossEntropy((int) label, lossOptions);
+      }
       brier = row.brier((int) label);
       // the order of top_k: larger logit, NaN first, ties by index
       labelRank = row.rank((int) label);
@@ -138,6 +191,37 @@ public final class RowResult {
     maxProbability = row.maxProbability();
     logSumExp = row.logSumExp();
     return this;
+  }
+
+  /**
+   * What is wrong with a soft target of {@code n} entries: {@code BAD_TARGET} for a negative, NaN
+   * or infinite entry, or a sum (in index order) more than {@link Scores#TOLERANCE} away from 1;
+   * else nothing.
+   */
+  static int targetIncidents(double[] target, int n) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      double t = target[i];
+      if (!(t >= 0 && t < Double.POSITIVE_INFINITY)) {
+        return IncidentKind.BAD_TARGET.bit();
+      }
+      sum += t;
+    }
+    return Math.abs(sum - 1) > Scores.TOLERANCE ? IncidentKind.BAD_TARGET.bit() : 0;
+  }
+
+  /**
+   * The hard label of a soft target: the first index of its largest entry, as
+   * {@code torch.argmax} gives it.
+   */
+  public static int targetLabel(double[] target, int n) {
+    int k = 0;
+    for (int i = 1; i < n; i++) {
+      if (target[i] > target[k]) {
+        k = i;
+      }
+    }
+    return k;
   }
 
   /**
@@ -196,6 +280,14 @@ public final class RowResult {
     return argmax < 0;
   }
 
+  /**
+   * The label the values were computed with: the one given, or a soft target's argmax; -1
+   * without one (no label, a null one, a bad target).
+   */
+  public long label() {
+    return label;
+  }
+
   /** The row's {@link IncidentKind} set. */
   public int incidents() {
     return incidents;
@@ -244,8 +336,9 @@ public final class RowResult {
    * Spark's rows, say).
    */
   public RowResult set(int incidents, double loss, int argmax, int labelRank, double entropy,
-      double maxProbability, double logSumExp, double brier) {
+      double maxProbability, double logSumExp, double brier, long label) {
     this.incidents = incidents;
+    this.label = label;
     this.loss = loss;
     this.argmax = argmax;
     this.labelRank = labelRank;

@@ -49,7 +49,8 @@ public final class RowEvaluator {
       .add("entropy", DataTypes.DoubleType, true)
       .add("max_probability", DataTypes.DoubleType, true)
       .add("logsumexp", DataTypes.DoubleType, true)
-      .add("brier", DataTypes.DoubleType, true);
+      .add("brier", DataTypes.DoubleType, true)
+      .add("label", DataTypes.LongType, true);
 
   private static final UTF8String[] KIND_NAMES;
 
@@ -305,9 +306,13 @@ public final class RowEvaluator {
    * @param labelState a {@link RowResult} label state
    * @param dtype the ordinal of the {@link NaiveDtype}
    * @param scores the ordinal of the {@link Scores}: what the row's values are
+   * @param target the row's soft target (null: a null one), if {@code hasTarget}: the loss is
+   *     against it and the label its argmax ({@link RowResult#computeWithTarget}); the label
+   *     arguments are then not read
    */
   public InternalRow rowResult(ArrayData x, boolean isFloat, int labelState, long label,
-      double t, int dtype, double eps, ArrayData weights, boolean weightsIsFloat, int scores) {
+      double t, int dtype, double eps, ArrayData weights, boolean weightsIsFloat, int scores,
+      ArrayData target, boolean targetIsFloat, boolean hasTarget) {
     wasNull = false;
     result.scores(SCORES[scores]);
     CrossEntropyOptions options = lossOptions(eps, weights, weightsIsFloat);
@@ -316,8 +321,20 @@ public final class RowEvaluator {
     if (x != null) {
       read(x, isFloat);
     }
-    result.compute(x == null ? null : readRow, nullElement, nanElement, labelState, label,
-        valid ? t : 1.0, DTYPES[dtype]);
+    if (hasTarget) {
+      int m = target == null ? 0 : target.numElements();
+      if (this.target.length < m) {
+        this.target = new double[Math.max(m, 2 * this.target.length)];
+      }
+      if (target != null) {
+        readInto(target, targetIsFloat, this.target);
+      }
+      result.computeWithTarget(x == null ? null : readRow, nullElement, nanElement,
+          target == null ? null : this.target, m, valid ? t : 1.0, DTYPES[dtype]);
+    } else {
+      result.compute(x == null ? null : readRow, nullElement, nanElement, labelState, label,
+          valid ? t : 1.0, DTYPES[dtype]);
+    }
     Object[] out = new Object[ROW_RESULT_TYPE.size()];
     out[0] = incidentNames(result.incidents());
     if (x != null && valid) {
@@ -329,6 +346,7 @@ public final class RowEvaluator {
       out[5] = result.maxProbability();
       out[6] = result.logSumExp();
       out[7] = result.lossNull() ? null : (Double) result.brier();
+      out[8] = result.label() < 0 ? null : (Long) result.label();
     }
     return new GenericInternalRow(out);
   }
@@ -384,7 +402,8 @@ public final class RowEvaluator {
     }
     return into.set(bits, doubleOrNaN(struct, 1), intOrMinusOne(struct, 2),
         intOrMinusOne(struct, 3), doubleOrNaN(struct, 4), doubleOrNaN(struct, 5),
-        doubleOrNaN(struct, 6), doubleOrNaN(struct, 7));
+        doubleOrNaN(struct, 6), doubleOrNaN(struct, 7),
+        struct.isNullAt(8) ? -1 : struct.getLong(8));
   }
 
   private static double doubleOrNaN(InternalRow r, int i) {

@@ -179,6 +179,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         case TARGET:
         case WEIGHTS:
         case CLASS_WEIGHTS:
+        case SOFT_TARGET:
           if (!(type instanceof NullType || type instanceof ArrayType
               && isArrayElement(((ArrayType) type).elementType()))) {
             return mismatch(i, ARRAY_TYPES);
@@ -289,6 +290,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
       case TARGET:
       case WEIGHTS:
       case CLASS_WEIGHTS:
+      case SOFT_TARGET:
         if (given instanceof ArrayType) {
           DataType element = ((ArrayType) given).elementType();
           if (element instanceof FloatType || element instanceof DoubleType) {
@@ -373,6 +375,11 @@ public final class SoftmaxExpression extends Expression implements Serializable 
         case CLASS_WEIGHTS:
           out.add(present ? values.value(i) : values.absentArray());
           out.add(values.constant(present && isFloatArray(i)));
+          break;
+        case SOFT_TARGET:
+          out.add(present ? values.value(i) : values.absentArray());
+          out.add(values.constant(present && isFloatArray(i)));
+          out.add(values.constant(present));
           break;
         case LABEL:
           if (!function.nullIntolerant()) {
@@ -473,6 +480,7 @@ public final class SoftmaxExpression extends Expression implements Serializable 
             case TARGET:
             case WEIGHTS:
             case CLASS_WEIGHTS:
+            case SOFT_TARGET:
               return ArrayData.class;
             case TEMPERATURE:
             case LABEL_SMOOTHING:

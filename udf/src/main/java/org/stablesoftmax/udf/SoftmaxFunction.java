@@ -78,11 +78,13 @@ public enum SoftmaxFunction {
   },
   ROW_RESULT("softmax_row_result", "rowResult", 1,
       List.of(Param.LOGITS, Param.LABEL, Param.TEMPERATURE, Param.NAIVE_DTYPE,
-          Param.LABEL_SMOOTHING, Param.CLASS_WEIGHTS, Param.SCORES),
+          Param.LABEL_SMOOTHING, Param.CLASS_WEIGHTS, Param.SCORES, Param.SOFT_TARGET),
       "What the row comes to, as the evaluate job counts it: a struct of its incident kinds, the"
           + " loss (with PyTorch's label_smoothing and class weights), the prediction, the"
           + " label's rank, the entropy, the largest probability, the logsumexp and the Brier"
-          + " score (values at the temperature, incidents of the logits as they are).") {
+          + " score, and the label (values at the temperature, incidents of the logits as they"
+          + " are). With a target (class probabilities), the loss is against it, as PyTorch's"
+          + " cross_entropy with probability targets, and the label is its argmax.") {
     @Override
     DataType resultType(boolean isFloat) {
       return RowEvaluator.ROW_RESULT_TYPE;
@@ -115,6 +117,11 @@ public enum SoftmaxFunction {
     LABEL_SMOOTHING("label_smoothing"),
     /** one finite weight per class, array of float or double; none when absent or null. */
     CLASS_WEIGHTS("class_weights"),
+    /**
+     * a soft target, array of float or double class probabilities; when given (even a null
+     * value), the loss is against it and the label argument is not read.
+     */
+    SOFT_TARGET("target"),
     /**
      * a constant string, what the logits are: 'logits' (when absent), 'log_probabilities' or
      * 'probabilities'.

@@ -232,4 +232,17 @@ public final class StableSoftmaxFunctions {
     return call(SoftmaxFunction.ROW_RESULT, logits, label, temperature,
         functions.lit(naiveDtype), labelSmoothing, classWeights, functions.lit(scores));
   }
+
+  /**
+   * {@code softmax_row_result(logits, label, temperature, naiveDtype, labelSmoothing,
+   * classWeights, scores, target)}: the loss against the soft target {@code target} (class
+   * probabilities), as PyTorch's {@code cross_entropy} with probability targets, and the label
+   * its argmax; {@code label} is not read.
+   */
+  public static Column softmaxRowResult(Column logits, Column label, Column temperature,
+      String naiveDtype, Column labelSmoothing, Column classWeights, String scores,
+      Column target) {
+    return call(SoftmaxFunction.ROW_RESULT, logits, label, temperature,
+        functions.lit(naiveDtype), labelSmoothing, classWeights, functions.lit(scores), target);
+  }
 }

@@ -71,6 +71,8 @@ class RowResultSqlTest extends SparkTestBase {
         assertThat(bits(r, 5)).as("%s max probability", what).isEqualTo(bits(row, 7));
         assertThat(bits(r, 6)).as("%s logsumexp", what).isEqualTo(bits(row, 8));
         assertThat(bits(r, 7)).as("%s Brier score", what).isEqualTo(bits(row, 9));
+        assertThat(r.isNullAt(8) ? null : r.getLong(8)).as("%s label", what)
+            .isEqualTo(row.isNullAt(12) || row.getLong(12) < 0 ? null : row.getLong(12));
       }
     });
   }
@@ -107,6 +109,40 @@ class RowResultSqlTest extends SparkTestBase {
       assertThat(m.getStruct(2).isNullAt(1)).as("a NaN weight").isTrue();
       assertThat(m.getStruct(3).getDouble(1)).as("null weights: none")
           .isEqualTo(StableSoftmax.crossEntropy(new double[] {1, 2}, 0));
+    });
+  }
+
+  @ParameterizedTest(name = "codegen {0}")
+  @CsvSource({"true", "false"})
+  void aSoftTargetGivesPyTorchsLossAndItsArgmaxAsTheLabel(boolean codegen) {
+    withSqlConf(Map.of("spark.sql.codegen.wholeStage", String.valueOf(codegen),
+        "spark.sql.codegen.factoryMode", codegen ? "CODEGEN_ONLY" : "NO_CODEGEN"), () -> {
+      double[] x = {2.0, 0.5, -1.0};
+      double[] t = {0.25, 0.5, 0.25};
+      CrossEntropyOptions o = CrossEntropyOptions.DEFAULT.labelSmoothing(0.1)
+          .classWeights(new double[] {1.0, 2.0, 0.5});
+      Row r = spark().sql(String.format("SELECT softmax_row_result(array(%s), NULL, 1.5,"
+          + " 'float32', 0.1, array(1D, 2D, 0.5D), 'logits', array(%s)),"
+          + " softmax_row_result(array(%1$s), 0, 1, 'float32', 0, NULL, 'logits',"
+          + " array(0.5D, 0.6D, -0.1D)),"
+          + " softmax_row_result(array(%1$s), 0, 1, 'float32', 0, NULL, 'logits', array(1D)),"
+          + " softmax_row_result(array(%1$s), 0, 1, 'float32', 0, NULL, 'logits',"
+          + " CAST(NULL AS ARRAY<DOUBLE>)),"
+          + " softmax_row_result(array(%1$s), 0, 1, 'float32', 0, NULL, 'logits',"
+          + " array(CAST(0.25 AS FLOAT), CAST(0.5 AS FLOAT), CAST(0.25 AS FLOAT)))",
+          join(x), join(t))).first();
+      Row soft = r.getStruct(0);
+      assertThat(soft.getList(0)).isEmpty();
+      assertThat(bits(soft, 1)).isEqualTo(Double.doubleToLongBits(
+          StableSoftmax.softCrossEntropy(x, t, 1.5, o)));
+      assertThat(soft.getLong(8)).as("the target's argmax").isEqualTo(1L);
+      assertThat(r.getStruct(1).getList(0)).containsExactly("BAD_TARGET");
+      assertThat(r.getStruct(1).isNullAt(1)).as("no loss").isTrue();
+      assertThat(r.getStruct(1).isNullAt(8)).as("no label").isTrue();
+      assertThat(r.getStruct(2).getList(0)).containsExactly("CLASS_COUNT_MISMATCH");
+      assertThat(r.getStruct(3).getList(0)).containsExactly("BAD_TARGET");
+      assertThat(bits(r.getStruct(4), 1)).as("a float target").isEqualTo(
+          Double.doubleToLongBits(StableSoftmax.softCrossEntropy(x, t)));
     });
   }
 

@@ -2,6 +2,7 @@ package org.stablesoftmax.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.stablesoftmax.job.InProcess.assertBadInput;
+import static org.stablesoftmax.job.InProcess.assertEnginesAgree;
 import static org.stablesoftmax.job.InProcess.evaluate;
 import static org.stablesoftmax.job.InProcess.results;
 import static org.stablesoftmax.job.InProcess.run;
@@ -79,11 +80,7 @@ class BootstrapEvaluationTest extends SparkTestBase {
   void intervalsAreTheMethodsAndIndependentOfLayoutAndEngine(@TempDir Path out)
       throws IOException {
     JsonNode s = evaluate(data.resolve("in4"), out.resolve("a"), bootstrap(11));
-    for (String engine : new String[] {"arrow", "udf"}) {
-      JsonNode other = evaluate(data.resolve("in1"), out.resolve(engine),
-          bootstrap(11, "--engine", engine));
-      assertThat(results(other, "engine")).as(engine).isEqualTo(results(s, "engine"));
-    }
+    assertEnginesAgree(s, out, List.of(data.resolve("in1")), bootstrap(11));
 
     // the buckets' sums, exactly, from the kernel's values of each row
     int fields = 7 + 3 * BINS;

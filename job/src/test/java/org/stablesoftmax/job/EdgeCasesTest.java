@@ -1,8 +1,8 @@
 package org.stablesoftmax.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.stablesoftmax.job.InProcess.assertEnginesAgree;
 import static org.stablesoftmax.job.InProcess.evaluate;
-import static org.stablesoftmax.job.InProcess.results;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -66,16 +66,12 @@ class EdgeCasesTest extends SparkTestBase {
         .parquet(data.resolve(name).toString());
   }
 
-  /** Evaluates with both engines, asserts they agree; the Arrow engine's summary. */
+  /** Evaluates with both engines, asserts they agree; the summary. */
   private static JsonNode bothEngines(String name, Path out, String... options)
       throws IOException {
-    JsonNode arrow = evaluate(data.resolve(name), out.resolve("arrow"), options);
-    String[] udf = java.util.Arrays.copyOf(options, options.length + 2);
-    udf[options.length] = "--engine";
-    udf[options.length + 1] = "udf";
-    JsonNode other = evaluate(data.resolve(name), out.resolve("udf"), udf);
-    assertThat(results(other, "engine")).isEqualTo(results(arrow, "engine"));
-    return arrow;
+    JsonNode s = evaluate(data.resolve(name), out.resolve("default"), options);
+    assertEnginesAgree(s, out, List.of(data.resolve(name)), options);
+    return s;
   }
 
   @Test

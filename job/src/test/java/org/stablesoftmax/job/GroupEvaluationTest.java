@@ -3,8 +3,8 @@ package org.stablesoftmax.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.stablesoftmax.job.InProcess.assertBadInput;
+import static org.stablesoftmax.job.InProcess.assertEnginesAgree;
 import static org.stablesoftmax.job.InProcess.evaluate;
-import static org.stablesoftmax.job.InProcess.results;
 import static org.stablesoftmax.job.InProcess.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -133,11 +133,8 @@ class GroupEvaluationTest extends SparkTestBase {
       throws IOException {
     JsonNode s = evaluate(data.resolve("in5"), out.resolve("a5"), "--id-col", "id",
         "--group-col", "doc");
-    for (String engine : new String[] {"arrow", "udf"}) {
-      JsonNode other = evaluate(data.resolve("in1"), out.resolve(engine), "--id-col", "id",
-          "--group-col", "doc", "--engine", engine);
-      assertThat(results(other, "engine")).as(engine).isEqualTo(results(s, "engine"));
-    }
+    assertEnginesAgree(s, out, List.of(data.resolve("in1")), "--id-col", "id", "--group-col",
+        "doc");
     assertGroups(s, false);
     // the token-weighted loss is the one without groups
     JsonNode plain = evaluate(data.resolve("in5"), out.resolve("plain"), "--id-col", "id");
@@ -150,9 +147,8 @@ class GroupEvaluationTest extends SparkTestBase {
   void integerGroupsAndWeightsToo(@TempDir Path out) throws IOException {
     JsonNode s = evaluate(data.resolve("in5"), out.resolve("w"), "--id-col", "id",
         "--group-col", "seq", "--weight-col", "w");
-    JsonNode u = evaluate(data.resolve("in1"), out.resolve("u"), "--id-col", "id",
-        "--group-col", "seq", "--weight-col", "w", "--engine", "udf");
-    assertThat(results(u, "engine")).isEqualTo(results(s, "engine"));
+    assertEnginesAgree(s, out, List.of(data.resolve("in1")), "--id-col", "id", "--group-col",
+        "seq", "--weight-col", "w");
     assertGroups(s, true);
     // with a bootstrap, a group's tokens share its bucket
     JsonNode b = evaluate(data.resolve("in5"), out.resolve("b"), "--id-col", "id",

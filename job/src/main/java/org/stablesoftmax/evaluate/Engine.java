@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -183,9 +184,11 @@ public enum Engine {
     Function2<Object, Object, Object> merge = (a, b) -> a instanceof PartitionStats p
         ? p.merge((PartitionStats) b) : GroupSums.merge((long[]) a, (long[]) b);
     // a partition's groups are already one record each: no combining before the shuffle (it
-    // would hold them all in a second map)
+    // would hold them all in a second map); and Kryo, for millions of small records
     List<Tuple2<PartitionStats, GroupTotals>> reduced = keyed
-        .combineByKey(v -> v, merge, merge, new HashPartitioner(n), false, null)
+        .combineByKey(v -> v, merge, merge, new HashPartitioner(n), false,
+            new KryoSerializer(parts.context().getConf().clone()
+                .set("spark.kryo.registrator", ShuffleKryo.class.getName())))
         .mapPartitions((FlatMapFunction<Iterator<Tuple2<UTF8String, Object>>,
             Tuple2<PartitionStats, GroupTotals>>) it -> {
           PartitionStats stats = null;

@@ -252,10 +252,10 @@ class TransformAccuracyTest extends SparkTestBase {
       kinds.addAll(NaiveLoop.incidents(logits(r), r.isNullAt(1) ? null : r.getInt(1), true));
     });
     // the rows hold every kind the transform can report (it has no class weights, no weight
-    // column and no probabilities)
+    // column, no probabilities and no soft targets)
     assertThat(kinds).containsAll(EnumSet.complementOf(EnumSet.of(
         IncidentKind.CLASS_COUNT_MISMATCH, IncidentKind.BAD_WEIGHT,
-        IncidentKind.NOT_NORMALIZED)));
+        IncidentKind.NOT_NORMALIZED, IncidentKind.BAD_TARGET)));
     for (String engine : new String[] {"arrow", "udf"}) {
       String run = type + " input, T = " + t + ", " + engine;
       Path out = dir.resolve("out-" + type + "-" + t + "-" + engine);

@@ -2,6 +2,7 @@ package org.stablesoftmax.stats;
 
 import java.io.Serializable;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -18,8 +19,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  * mean loss is then Σ s ℓ / Σ s w.
  *
  * <p>Rows mostly come grouped (the tokens of a sequence in order), so the sums are kept per run
- * of rows of one group, in flat arrays (the key's bytes, then 7 longs: about 70 bytes a run),
- * without a map: a group whose rows are not together in the partition has several runs, which
+ * of rows of one group, in flat arrays grown by chunks of 65,536 runs (the key's bytes, its end,
+ * then 7 longs: about 70 bytes a run), without a map: a group whose rows are not together in the partition has several runs, which
  * the merge by group adds up like those of other partitions. Not thread-safe.
  */
 public final class GroupSums implements Serializable {
@@ -34,12 +35,20 @@ public final class GroupSums implements Serializable {
   static final int OVERFLOW = 6;
   static final int SIZE = 7;
 
-  /** The runs' keys, one after the other; run r's is [keyEnds[r - 1], keyEnds[r]). */
-  private byte[] keys = new byte[1024];
-  private int[] keyEnds = new int[64];
-  /** The runs' sums, {@link #SIZE} per run. */
-  private long[] sums = new long[64 * SIZE];
+  /** Runs per chunk: the arrays grow by chunks, never copying more than one. */
+  private static final int CHUNK_BITS = 16;
+  private static final int CHUNK = 1 << CHUNK_BITS;
+
+  /** Per chunk, its runs' keys one after the other; run i's is [ends[i - 1], ends[i]). */
+  private final ArrayList<byte[]> keys = new ArrayList<>();
+  private final ArrayList<int[]> ends = new ArrayList<>();
+  /** Per chunk, its runs' sums, {@link #SIZE} per run. */
+  private final ArrayList<long[]> sums = new ArrayList<>();
   private int runs;
+  /** The last chunk's arrays (the others are full). */
+  private byte[] lastKeys;
+  private int[] lastEnds;
+  private long[] lastSums;
 
   /**
    * Adds an evaluated row of group {@code key}, with sample weight {@code s}, loss weight {@code
@@ -49,38 +58,54 @@ public final class GroupSums implements Serializable {
     if (runs == 0 || !isLastKey(key)) {
       newRun(key);
     }
-    int at = (runs - 1) * SIZE;
-    sums[at + ROWS]++;
+    long[] run = lastSums;
+    int at = ((runs - 1) & (CHUNK - 1)) * SIZE;
+    run[at + ROWS]++;
     if (Double.isFinite(loss)) {
-      boolean fits = FixedPoint.add(sums, at + LOSS, s * loss)
-          & FixedPoint.add(sums, at + WEIGHT, s * w);
+      boolean fits = FixedPoint.add(run, at + LOSS, s * loss)
+          & FixedPoint.add(run, at + WEIGHT, s * w);
       if (!fits) {
-        sums[at + OVERFLOW] = 1;
+        run[at + OVERFLOW] = 1;
       }
     } else {
-      sums[at + NON_FINITE]++;
+      run[at + NON_FINITE]++;
     }
   }
 
   private boolean isLastKey(UTF8String key) {
-    int start = runs == 1 ? 0 : keyEnds[runs - 2];
-    int length = keyEnds[runs - 1] - start;
+    int i = (runs - 1) & (CHUNK - 1);
+    int start = i == 0 ? 0 : lastEnds[i - 1];
+    int length = lastEnds[i] - start;
     return key.numBytes() == length && ByteArrayMethods.arrayEquals(key.getBaseObject(),
-        key.getBaseOffset(), keys, Platform.BYTE_ARRAY_OFFSET + start, length);
+        key.getBaseOffset(), lastKeys, Platform.BYTE_ARRAY_OFFSET + start, length);
   }
 
   private void newRun(UTF8String key) {
-    int start = runs == 0 ? 0 : keyEnds[runs - 1];
+    int i = runs & (CHUNK - 1);
+    if (i == 0) {
+      // a new chunk: small for the first, whole for the next ones
+      int n = runs == 0 ? 64 : CHUNK;
+      lastKeys = new byte[Math.max(16 * n, key.numBytes())];
+      lastEnds = new int[n];
+      lastSums = new long[n * SIZE];
+      keys.add(lastKeys);
+      ends.add(lastEnds);
+      sums.add(lastSums);
+    } else if (i == lastEnds.length) {
+      // only the first chunk grows, up to CHUNK runs
+      lastEnds = Arrays.copyOf(lastEnds, 2 * i);
+      lastSums = Arrays.copyOf(lastSums, 2 * i * SIZE);
+      ends.set(ends.size() - 1, lastEnds);
+      sums.set(sums.size() - 1, lastSums);
+    }
+    int start = i == 0 ? 0 : lastEnds[i - 1];
     int end = start + key.numBytes();
-    if (end > keys.length) {
-      keys = Arrays.copyOf(keys, Math.max(end, keys.length * 2));
+    if (end > lastKeys.length) {
+      lastKeys = Arrays.copyOf(lastKeys, Math.max(end, 2 * lastKeys.length));
+      keys.set(keys.size() - 1, lastKeys);
     }
-    key.writeToMemory(keys, Platform.BYTE_ARRAY_OFFSET + start);
-    if (runs == keyEnds.length) {
-      keyEnds = Arrays.copyOf(keyEnds, runs * 2);
-      sums = Arrays.copyOf(sums, runs * 2 * SIZE);
-    }
-    keyEnds[runs] = end;
+    key.writeToMemory(lastKeys, Platform.BYTE_ARRAY_OFFSET + start);
+    lastEnds[i] = end;
     runs++;
   }
 
@@ -104,9 +129,12 @@ public final class GroupSums implements Serializable {
         if (r >= runs) {
           throw new NoSuchElementException();
         }
-        int start = r == 0 ? 0 : keyEnds[r - 1];
-        UTF8String key = UTF8String.fromBytes(keys, start, keyEnds[r] - start);
-        long[] run = Arrays.copyOfRange(sums, r * SIZE, (r + 1) * SIZE);
+        int c = r >>> CHUNK_BITS;
+        int i = r & (CHUNK - 1);
+        int[] e = ends.get(c);
+        int start = i == 0 ? 0 : e[i - 1];
+        UTF8String key = UTF8String.fromBytes(keys.get(c), start, e[i] - start);
+        long[] run = Arrays.copyOfRange(sums.get(c), i * SIZE, (i + 1) * SIZE);
         r++;
         return new AbstractMap.SimpleImmutableEntry<>(key, run);
       }

@@ -188,7 +188,9 @@ public enum Engine {
     List<Tuple2<PartitionStats, GroupTotals>> reduced = keyed
         .combineByKey(v -> v, merge, merge, new HashPartitioner(n), false,
             new KryoSerializer(parts.context().getConf().clone()
-                .set("spark.kryo.registrator", ShuffleKryo.class.getName())))
+                .set("spark.kryo.registrator", ShuffleKryo.class.getName())
+                // the user's setting is for their classes, not these records
+                .set("spark.kryo.registrationRequired", "false")))
         .mapPartitions((FlatMapFunction<Iterator<Tuple2<UTF8String, Object>>,
             Tuple2<PartitionStats, GroupTotals>>) it -> {
           PartitionStats stats = null;

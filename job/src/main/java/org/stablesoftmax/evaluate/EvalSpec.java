@@ -37,12 +37,13 @@ import org.stablesoftmax.stats.PartitionStats;
  * @param bootstrapSeed the seed of the bootstrap's buckets and replicates
  * @param hasGroup whether each row has a group (a string, in the column {@link #group()}), whose
  *     per-group mean losses are aggregated
+ * @param perClass whether per-class sums are kept (--per-class)
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
     boolean hasWeight, Scores scores, boolean hasTarget, boolean hasBootstrap,
-    long bootstrapSeed, boolean hasGroup) implements Serializable {
+    long bootstrapSeed, boolean hasGroup, boolean perClass) implements Serializable {
 
   /** The sample weight's column: the first after the standardized ones. */
   public static final int WEIGHT = InputColumns.KEPT;
@@ -66,7 +67,7 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
       boolean hasWeight, Scores scores) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, lossOptions, hasWeight, scores,
-        false, false, 0, false);
+        false, false, 0, false, false);
   }
 
   /** The soft target's column, after the weight's (if any): -1 without targets. */
@@ -100,7 +101,7 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
       long batchBytes, int batchRows, int calibrationBins) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
-        Scores.LOGITS, false, false, 0, false);
+        Scores.LOGITS, false, false, 0, false, false);
   }
 
   /** Whether the means are weighted: by sample weights, or the loss by class weights. */
@@ -110,8 +111,9 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
 
   /** A partition's empty state for this evaluation. */
   public PartitionStats emptyStats() {
-    return new PartitionStats(calibrationBins, weighted(),
+    PartitionStats stats = new PartitionStats(calibrationBins, weighted(),
         hasBootstrap ? new BootstrapBuckets(bootstrapSeed, calibrationBins) : null);
+    return perClass ? stats.withPerClass() : stats;
   }
 
   /** What the Arrow stage computes for this evaluation. */

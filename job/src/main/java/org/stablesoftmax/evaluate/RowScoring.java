@@ -119,6 +119,10 @@ public final class RowScoring {
         buckets.add(bucket, s, w, result.loss(), top1, topK, result.brier(),
             result.maxProbability());
       }
+      if (stats.perClass() != null) {
+        stats.perClass().add((int) y, result.argmax(), s, w, result.loss(),
+            result.maxProbability());
+      }
       if (groups != null) {
         if (group == null) {
           stats.nullGroupRow();

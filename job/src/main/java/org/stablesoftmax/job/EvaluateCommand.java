@@ -21,6 +21,7 @@ import org.stablesoftmax.kernel.Scores;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
+import org.stablesoftmax.stats.PerClassStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,6 +98,13 @@ final class EvaluateCommand implements Callable<Integer> {
           + " adaptive_ece (default: 15).")
   int calibrationBins;
 
+  @Option(names = "--per-class",
+      description = "Per class: support, predictions, precision, recall, F1, mean loss, mean"
+          + " confidence when predicted and the most frequent wrong prediction, in"
+          + " DIR/per_class.parquet with --output; and scikit-learn's macro and weighted"
+          + " precision, recall and F1 in the summary.")
+  boolean perClass;
+
   @Option(names = "--bootstrap", paramLabel = "B",
       description = "95%% percentile bootstrap intervals of the mean loss, accuracy, top-k"
           + " accuracy, Brier score and ECE from B replicates, each resampling 10,000 buckets of"
@@ -156,6 +164,9 @@ final class EvaluateCommand implements Callable<Integer> {
             + " --calibration-bins, got " + calibrationBins + ".");
       }
     }
+    if (perClass && in.noLabel) {
+      throw new UserError("--per-class needs a label: drop it or --no-label.");
+    }
     if (groupCol != null && in.noLabel) {
       throw new UserError("--group-col needs a label: its figures are of the loss; drop it or"
           + " --no-label.");
@@ -209,7 +220,7 @@ final class EvaluateCommand implements Callable<Integer> {
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
                   calibrationBins, lossOptions, weightCol != null, kind, targetCol != null,
-                  bootstrap != null, seed, groupCol != null);
+                  bootstrap != null, seed, groupCol != null, perClass);
               Engine.Evaluated e = eng.evaluate(kept.isEmpty() ? table.rows
                   : table.forEvaluation(in.input, weightCol != null, targetCol != null,
                       groupCol != null), spec);
@@ -247,13 +258,14 @@ final class EvaluateCommand implements Callable<Integer> {
     opts.put("weight_col", weightCol);
     opts.put("target_col", targetCol);
     opts.put("group_col", groupCol);
+    opts.put("per_class", perClass);
     opts.put("bootstrap", bootstrap == null ? null : (long) bootstrap);
     opts.put("seed", bootstrap == null ? null : seed);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
         opts, intervals, done.groups());
 
     if (out != null) {
-      writeSummary(out, summary.json());
+      writeOutputs(spark, out, summary.json(), stats.perClass());
     }
     checked.warnSkipped();
     System.out.println("stablesoftmax evaluate " + in.input);
@@ -336,10 +348,14 @@ final class EvaluateCommand implements Callable<Integer> {
     return Arrays.copyOf(out, n);
   }
 
-  private static void writeSummary(OutputDir out, String json)
-      throws IOException {
+  /** Writes summary.json and, with per-class sums, per_class.parquet; then commits the output. */
+  private static void writeOutputs(SparkSession spark, OutputDir out, String json,
+      PerClassStats perClass) throws IOException {
     boolean done = false;
     try {
+      if (perClass != null) {
+        PerClassTable.write(spark, perClass.figures(), out.staging() + "/per_class.parquet");
+      }
       out.write("summary.json", json);
       out.commit();
       done = true;

@@ -18,6 +18,7 @@ import org.stablesoftmax.stats.BootstrapIntervals.Metric;
 import org.stablesoftmax.stats.ClopperPearson;
 import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
+import org.stablesoftmax.stats.PerClassStats;
 import org.stablesoftmax.stats.RowId;
 
 /**
@@ -217,6 +218,24 @@ final class Summary {
         g.writeEndObject();
       } else {
         g.writeNull();
+      }
+
+      if (stats.perClass() != null) {
+        List<PerClassStats.ClassFigures> figures = stats.perClass().figures();
+        double[] avg = PerClassStats.averages(figures);
+        g.writeObjectFieldStart("per_class");
+        g.writeNumberField("classes", figures.size());
+        g.writeNumberField("never_predicted", figures.stream()
+            .filter(f -> f.predicted() == 0).count());
+        String[] names = {"precision", "recall", "f1"};
+        for (int a = 0; a < 2; a++) {
+          g.writeObjectFieldStart(a == 0 ? "macro" : "weighted");
+          for (int i = 0; i < 3; i++) {
+            number(g, names[i], avg[3 * a + i]);
+          }
+          g.writeEndObject();
+        }
+        g.writeEndObject();
       }
 
       if (groups != null) {
@@ -456,6 +475,11 @@ final class Summary {
             + compact(groups.meanPerplexity()));
       }
       line(sb, "accuracy", compact(accuracy()) + ci(Metric.ACCURACY));
+      if (stats.perClass() != null) {
+        double[] avg = PerClassStats.averages(stats.perClass().figures());
+        line(sb, "macro precision / recall / F1", compact(avg[0]) + " / " + compact(avg[1])
+            + " / " + compact(avg[2]));
+      }
       line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()) + ci(Metric.TOP_K_ACCURACY));
       line(sb, "Brier score", compact(brier()) + ci(Metric.BRIER));
       line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()) + ci(Metric.ECE));

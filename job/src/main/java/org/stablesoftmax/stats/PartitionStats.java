@@ -55,6 +55,8 @@ public final class PartitionStats implements Serializable {
   private final Weights weights;
   /** The bootstrap's bucket sums, for an evaluation with a bootstrap; null without. */
   private final BootstrapBuckets bootstrap;
+  /** The per-class sums, with --per-class; null without. */
+  private PerClassStats perClass;
   /** The fine histogram of the top probabilities, for the equal-mass bins. */
   private final ConfidenceHistogram confidenceHistogram;
   // over all rows
@@ -372,6 +374,13 @@ public final class PartitionStats implements Serializable {
     if (bootstrap != null) {
       bootstrap.merge(other.bootstrap);
     }
+    if ((other.perClass == null) != (perClass == null)) {
+      throw new IllegalArgumentException("cannot merge a state with per-class sums and one"
+          + " without");
+    }
+    if (perClass != null) {
+      perClass.merge(other.perClass);
+    }
     confidenceHistogram.merge(other.confidenceHistogram);
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
@@ -435,6 +444,17 @@ public final class PartitionStats implements Serializable {
       return ratio(lossSum, weights.lossWeight);
     }
     return lossFinite == 0 ? Double.NaN : lossSum.doubleValue() / lossFinite;
+  }
+
+  /** Keeps per-class sums from now on (before any row): for --per-class. */
+  public PartitionStats withPerClass() {
+    perClass = new PerClassStats();
+    return this;
+  }
+
+  /** The per-class sums, or null for an evaluation without them. */
+  public PerClassStats perClass() {
+    return perClass;
   }
 
   /** The bootstrap's bucket sums, or null for an evaluation without a bootstrap. */
@@ -601,6 +621,7 @@ public final class PartitionStats implements Serializable {
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Objects.equals(weights, t.weights) && Objects.equals(bootstrap, t.bootstrap)
+        && Objects.equals(perClass, t.perClass)
         && confidenceHistogram.equals(t.confidenceHistogram)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows

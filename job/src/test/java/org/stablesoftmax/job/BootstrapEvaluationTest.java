@@ -18,7 +18,6 @@ import java.util.SplittableRandom;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,9 +43,7 @@ class BootstrapEvaluationTest extends SparkTestBase {
   static Path data;
   private static final List<Row> WRITTEN = new ArrayList<>();
 
-  private static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType)
-      .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false));
+  private static final StructType SCHEMA = InProcess.LABELED_ROWS;
 
   @BeforeAll
   void write() {

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +35,7 @@ class EdgeCasesTest extends SparkTestBase {
   static Path data;
   private static final List<double[]> ONE_LABEL = new ArrayList<>();
 
-  private static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType)
-      .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false));
+  private static final StructType SCHEMA = InProcess.LABELED_ROWS;
 
   @BeforeAll
   void write() {

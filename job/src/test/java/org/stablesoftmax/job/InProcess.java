@@ -12,11 +12,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /** Runs the command line in this JVM (on the test's SparkSession), capturing what it prints. */
 final class InProcess {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The tests' common input: an id, a label and double logits (without null elements). */
+  static final StructType LABELED_ROWS = new StructType().add("id", DataTypes.LongType)
+      .add("label", DataTypes.IntegerType)
+      .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false));
 
   private InProcess() {}
 

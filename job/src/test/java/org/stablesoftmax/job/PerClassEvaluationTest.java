@@ -18,7 +18,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,9 +45,7 @@ class PerClassEvaluationTest extends SparkTestBase {
   static Path data;
   private static final List<Row> WRITTEN = new ArrayList<>();
 
-  private static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType)
-      .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false));
+  private static final StructType SCHEMA = InProcess.LABELED_ROWS;
 
   @BeforeAll
   void write() {

@@ -477,7 +477,7 @@ final class Summary {
       line(sb, "accuracy", compact(accuracy()) + ci(Metric.ACCURACY));
       if (stats.perClass() != null) {
         double[] avg = PerClassStats.averages(stats.perClass().figures());
-        line(sb, "macro precision / recall / F1", compact(avg[0]) + " / " + compact(avg[1])
+        line(sb, "macro P / R / F1", compact(avg[0]) + " / " + compact(avg[1])
             + " / " + compact(avg[2]));
       }
       line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()) + ci(Metric.TOP_K_ACCURACY));

@@ -135,13 +135,7 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new UserError("--calibration-bins must be between 1 and " + MAX_BINS + ", got "
           + calibrationBins + ".");
     }
-    if (targetCol != null && in.noLabel) {
-      throw new UserError("--target-col gives the loss a target: drop it or --no-label.");
-    }
-    if (targetCol != null && ignoreIndex != null) {
-      throw new UserError("--ignore-index is for class labels; PyTorch has no ignore_index for"
-          + " probability targets (--target-col): drop one of them.");
-    }
+    checkCombinations();
     CrossEntropyOptions lossOptions = lossOptions();
     Scores kind;
     try {
@@ -149,27 +143,6 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UserError("--scores must be logits, log_probabilities or probabilities, got '"
           + scores + "'.", e);
-    }
-    if (bootstrap != null) {
-      if (bootstrap < 1 || bootstrap > MAX_REPLICATES) {
-        throw new UserError("--bootstrap must be between 1 and " + MAX_REPLICATES
-            + " replicates, got " + bootstrap + ".");
-      }
-      if (in.noLabel) {
-        throw new UserError("--bootstrap needs a label: its intervals are of the loss and"
-            + " accuracy; drop it or --no-label.");
-      }
-      if (calibrationBins > MAX_BOOTSTRAP_BINS) {
-        throw new UserError("--bootstrap takes at most " + MAX_BOOTSTRAP_BINS
-            + " --calibration-bins, got " + calibrationBins + ".");
-      }
-    }
-    if (perClass && in.noLabel) {
-      throw new UserError("--per-class needs a label: drop it or --no-label.");
-    }
-    if (groupCol != null && in.noLabel) {
-      throw new UserError("--group-col needs a label: its figures are of the loss; drop it or"
-          + " --no-label.");
     }
     if (maxIncidentRate != null && !(maxIncidentRate >= 0 && maxIncidentRate <= 1)) {
       throw new UserError("--max-incident-rate must be between 0 and 1, got " + maxIncidentRate
@@ -279,6 +252,38 @@ final class EvaluateCommand implements Callable<Integer> {
       return Main.GATE_FAILED;
     }
     return Main.OK;
+  }
+
+  /** Refuses options that do not go together, or out of their range, with one sentence. */
+  private void checkCombinations() {
+    if (targetCol != null && in.noLabel) {
+      throw new UserError("--target-col gives the loss a target: drop it or --no-label.");
+    }
+    if (targetCol != null && ignoreIndex != null) {
+      throw new UserError("--ignore-index is for class labels; PyTorch has no ignore_index for"
+          + " probability targets (--target-col): drop one of them.");
+    }
+    if (bootstrap != null) {
+      if (bootstrap < 1 || bootstrap > MAX_REPLICATES) {
+        throw new UserError("--bootstrap must be between 1 and " + MAX_REPLICATES
+            + " replicates, got " + bootstrap + ".");
+      }
+      if (in.noLabel) {
+        throw new UserError("--bootstrap needs a label: its intervals are of the loss and"
+            + " accuracy; drop it or --no-label.");
+      }
+      if (calibrationBins > MAX_BOOTSTRAP_BINS) {
+        throw new UserError("--bootstrap takes at most " + MAX_BOOTSTRAP_BINS
+            + " --calibration-bins, got " + calibrationBins + ".");
+      }
+    }
+    if (perClass && in.noLabel) {
+      throw new UserError("--per-class needs a label: drop it or --no-label.");
+    }
+    if (groupCol != null && in.noLabel) {
+      throw new UserError("--group-col needs a label: its figures are of the loss; drop it or"
+          + " --no-label.");
+    }
   }
 
   /** The loss's options from --label-smoothing and --class-weights. */

@@ -21,7 +21,9 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.stablesoftmax.arrow.InputColumns;
+import org.stablesoftmax.arrow.LogitsKind;
 import org.stablesoftmax.kernel.RowResult;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.stats.GroupSums;
@@ -72,7 +74,8 @@ public enum Engine {
           col(names[InputColumns.ID]), col(names[InputColumns.FILE]),
           col(names[InputColumns.ROW_INDEX]),
           spec.hasWeight() ? col(names[EvalSpec.WEIGHT]) : lit(1.0),
-          spec.hasGroup() ? col(names[spec.group()]) : lit(null).cast("string"));
+          spec.hasGroup() ? col(names[spec.group()]) : lit(null).cast("string"),
+          spec.perClass() ? logits : lit(null).cast("array<double>"));
       return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };
@@ -221,6 +224,7 @@ public enum Engine {
   private static Scored scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
     RowScoring scoring = new RowScoring(spec);
     RowResult result = new RowResult();
+    double[] logits = new double[64];
     int width = RowEvaluator.ROW_RESULT_TYPE.size();
     while (rows.hasNext()) {
       InternalRow r = rows.next();
@@ -228,6 +232,21 @@ public enum Engine {
       boolean labelNull = r.isNullAt(1);
       boolean idNull = r.isNullAt(2);
       boolean weightNull = r.isNullAt(5);
+      if (spec.perClass()) {
+        ArrayData a = r.isNullAt(7) ? null : r.getArray(7);
+        int n = a == null || a.numElements() == 0 ? -1 : a.numElements();
+        if (n > logits.length) {
+          logits = new double[Math.max(n, 2 * logits.length)];
+        }
+        for (int j = 0; j < n; j++) {
+          if (a.isNullAt(j)) {
+            n = -1;
+            break;
+          }
+          logits[j] = spec.logits() == LogitsKind.FLOAT ? a.getFloat(j) : a.getDouble(j);
+        }
+        scoring.logits(logits, n);
+      }
       scoring.row(result, labelNull, labelNull ? 0 : r.getLong(1), idNull,
           idNull ? 0 : r.getLong(2), r.getUTF8String(3), r.getLong(4), weightNull,
           weightNull ? 1.0 : r.getDouble(5), r.isNullAt(6) ? null : r.getUTF8String(6));

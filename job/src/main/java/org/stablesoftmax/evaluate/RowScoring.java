@@ -6,6 +6,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.RowResult;
+import org.stablesoftmax.kernel.Scores;
+import org.stablesoftmax.kernel.SoftmaxRow;
 import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.GroupSums;
 import org.stablesoftmax.stats.PartitionStats;
@@ -30,6 +32,11 @@ public final class RowScoring {
   private final BootstrapBuckets buckets;
   /** The groups' partial sums, or null without groups. */
   private final GroupSums groups;
+  /** With per-class sums: the analysis of the row's probabilities for the classwise bins. */
+  private final SoftmaxRow probabilities = new SoftmaxRow();
+  /** The next row's logits for the classwise bins ({@link #logits}), or a length of -1. */
+  private double[] rowLogits;
+  private int rowLength = -1;
   private UTF8String lastFile;
   private String lastFileName;
   /** The bootstrap's hash of {@link #lastFileName}. */
@@ -41,6 +48,17 @@ public final class RowScoring {
     this.classWeights = spec.lossOptions().classWeights();
     this.buckets = stats.bootstrap();
     this.groups = spec.hasGroup() ? new GroupSums() : null;
+    probabilities.probabilityInput(spec.scores() == Scores.PROBABILITIES);
+  }
+
+  /**
+   * With per-class sums: the next row's logits, {@code x[0, n)} as doubles ({@code n = -1} for
+   * null logits or a null element), whose every class's probability the classwise calibration
+   * error bins. Both engines hand them as doubles, so both bin the same probabilities.
+   */
+  public void logits(double[] x, int n) {
+    rowLogits = x;
+    rowLength = n;
   }
 
   /** The groups' partial sums, or null for an evaluation without groups. */
@@ -122,6 +140,12 @@ public final class RowScoring {
       if (stats.perClass() != null) {
         stats.perClass().add((int) y, result.argmax(), s, w, result.loss(),
             result.maxProbability());
+        if (rowLength > 0) {
+          probabilities.analyze(rowLogits, 0, rowLength, spec.temperature());
+          if (probabilities.isFinite()) {
+            stats.perClass().addProbabilities(rowLength, (int) y, probabilities::probability);
+          }
+        }
       }
       if (groups != null) {
         if (group == null) {
@@ -133,6 +157,7 @@ public final class RowScoring {
     } else {
       stats.evaluatedUnlabeled(s, result.entropy(), result.maxProbability());
     }
+    rowLength = -1;
   }
 
   private RowId rowId(boolean idNull, long id, UTF8String file, long rowIndex) {

@@ -27,7 +27,8 @@ final class PerClassTable {
       .add("mean_loss", DataTypes.DoubleType, true)
       .add("mean_confidence_when_predicted", DataTypes.DoubleType, true)
       .add("most_frequent_wrong_prediction", DataTypes.IntegerType, true)
-      .add("most_frequent_wrong_prediction_rows", DataTypes.LongType, false);
+      .add("most_frequent_wrong_prediction_rows", DataTypes.LongType, false)
+      .add("calibration_error", DataTypes.DoubleType, true);
 
   private PerClassTable() {}
 
@@ -38,7 +39,8 @@ final class PerClassTable {
       rows.add(RowFactory.create(f.label(), f.support(), f.predicted(), f.truePositives(),
           f.supportWeight(), orNull(f.precision()), orNull(f.recall()), orNull(f.f1()),
           orNull(f.meanLoss()), orNull(f.meanConfidenceWhenPredicted()),
-          f.mostFrequentWrong() < 0 ? null : f.mostFrequentWrong(), f.mostFrequentWrongRows()));
+          f.mostFrequentWrong() < 0 ? null : f.mostFrequentWrong(), f.mostFrequentWrongRows(),
+          orNull(f.calibrationError())));
     }
     spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(path);
   }

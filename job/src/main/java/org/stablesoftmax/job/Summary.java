@@ -262,6 +262,8 @@ final class Summary {
       interval(g, "ece_ci", Metric.ECE, false);
       number(g, "mce", hasLabel ? mce() : Double.NaN);
       number(g, "rmsce", hasLabel ? rmsce() : Double.NaN);
+      number(g, "classwise_ece", stats.perClass() == null ? Double.NaN
+          : stats.perClass().classwiseEce());
       number(g, "adaptive_ece", hasLabel ? adaptiveEce() : Double.NaN);
       g.writeArrayFieldStart("calibration");
       long[] counts = stats.binCounts();
@@ -477,6 +479,7 @@ final class Summary {
       line(sb, "accuracy", compact(accuracy()) + ci(Metric.ACCURACY));
       if (stats.perClass() != null) {
         double[] avg = PerClassStats.averages(stats.perClass().figures());
+        line(sb, "classwise ECE", compact(stats.perClass().classwiseEce()));
         line(sb, "macro P / R / F1", compact(avg[0]) + " / " + compact(avg[1])
             + " / " + compact(avg[2]));
       }

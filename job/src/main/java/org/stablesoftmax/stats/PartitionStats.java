@@ -448,7 +448,7 @@ public final class PartitionStats implements Serializable {
 
   /** Keeps per-class sums from now on (before any row): for --per-class. */
   public PartitionStats withPerClass() {
-    perClass = new PerClassStats();
+    perClass = new PerClassStats(bins);
     return this;
   }
 

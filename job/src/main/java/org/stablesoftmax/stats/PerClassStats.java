@@ -1,20 +1,27 @@
 package org.stablesoftmax.stats;
 
 import java.io.Serializable;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * The per-class sums of {@code --per-class}, mergeable: per class its support (rows of that
  * label), its predictions (rows of that top-1 class) and true positives, as counts and as
  * {@link FixedPoint} sums of the sample weights; the sums of its rows' finite losses and loss
  * weights; the sum of the confidence of its predictions; and per (label, wrong prediction) pair
- * its count. Only the classes that occur are kept, so the state grows with the rows, not with the
- * number of classes. Every sum is an integer, so any merge gives the same state.
+ * its count; and for the classwise calibration error (Kull et al. 2019), every class's
+ * probability of every row, binned: per class the sum of p_c (16 bytes a class, dense),
+ * and sparsely the bins above the first, which only p_c >= 1 / bins reach. The other figures keep
+ * only the classes that occur. Every sum is an integer, so any merge gives the same state.
  *
  * <p>Not thread-safe.
  */
@@ -39,6 +46,28 @@ public final class PerClassStats implements Serializable {
   private final HashMap<Integer, long[]> classes = new HashMap<>();
   /** Per (label << 32 | prediction), label != prediction: the rows. */
   private final HashMap<Long, long[]> wrong = new HashMap<>();
+
+  // the classwise calibration error (Kull et al. 2019): per class c, p_c of every row binned
+  /** The calibration bins. */
+  private final int bins;
+  /** The rows whose probabilities are binned. */
+  private long binnedRows;
+  /** The widest row: the classes are 0 .. classes - 1. */
+  private int classCount;
+  /** Per class, the {@link FixedPoint} sum of p_c over the binned rows (two words a class). */
+  private long[] probabilitySums = new long[0];
+  /** Per class, the binned rows of that label. */
+  private final HashMap<Integer, long[]> labelRows = new HashMap<>();
+  /**
+   * Per (class, bin) with bin >= 1, which only p_c >= 1 / bins reach (so at most {@code bins}
+   * classes a row): rows, rows of that label, and the fixed-point sum of p_c. Bin 0 is the rest.
+   */
+  private final HashMap<Long, long[]> upperBins = new HashMap<>();
+
+  /** Per-class sums with {@code bins} calibration bins for the classwise error. */
+  public PerClassStats(int bins) {
+    this.bins = bins;
+  }
 
   /**
    * Adds an evaluated row of label {@code y}, top-1 prediction {@code predicted} (negative for
@@ -72,6 +101,89 @@ public final class PerClassStats implements Serializable {
     }
   }
 
+  /**
+   * Bins every class's probability of a row of label {@code y}: {@code p.applyAsDouble(c)} for
+   * {@code c} in {@code [0, n)}, all finite.
+   */
+  public void addProbabilities(int n, int y, IntToDoubleFunction p) {
+    if (n > classCount) {
+      classCount = n;
+      if (2 * n > probabilitySums.length) {
+        probabilitySums = Arrays.copyOf(probabilitySums,
+            Math.max(2 * n, 2 * probabilitySums.length));
+      }
+    }
+    binnedRows++;
+    labelRows.computeIfAbsent(y, k -> new long[1])[0]++;
+    double firstEdge = PartitionStats.edge(1, bins);
+    for (int c = 0; c < n; c++) {
+      double pc = p.applyAsDouble(c);
+      FixedPoint.add(probabilitySums, 2 * c, pc);
+      if (bins > 1 && pc >= firstEdge) {
+        int b = PartitionStats.bin(pc, bins);
+        long[] cell = upperBins.computeIfAbsent((long) c * bins + b, k -> new long[4]);
+        cell[0]++;
+        if (c == y) {
+          cell[1]++;
+        }
+        FixedPoint.add(cell, 2, pc);
+      }
+    }
+  }
+
+  /**
+   * The classwise calibration error of each class {@code 0 .. classes - 1}: Σ_b |Σ_{B_cb} [y =
+   * c] − Σ_{B_cb} p_c| / n over the bins B_cb of p_c, exactly from the integers, rounded once;
+   * an empty array without binned rows.
+   */
+  public double[] classwiseErrors() {
+    int k = classCount;
+    double[] out = new double[binnedRows == 0 ? 0 : k];
+    if (binnedRows == 0) {
+      return out;
+    }
+    BigInteger one = BigInteger.ONE.shiftLeft(64);
+    // per class: Σ over its upper bins of |gap|, and what the upper bins take from bin 0
+    BigInteger[] upper = new BigInteger[k];
+    BigInteger[] upperP = new BigInteger[k];
+    long[] upperY = new long[k];
+    Arrays.fill(upper, BigInteger.ZERO);
+    Arrays.fill(upperP, BigInteger.ZERO);
+    upperBins.forEach((key, cell) -> {
+      int c = (int) (key / bins);
+      BigInteger p = FixedPoint.units(cell, 2);
+      upper[c] = upper[c].add(one.multiply(BigInteger.valueOf(cell[1])).subtract(p)
+          .abs());
+      upperP[c] = upperP[c].add(p);
+      upperY[c] += cell[1];
+    });
+    BigDecimal rows = new BigDecimal(one.multiply(
+        BigInteger.valueOf(binnedRows)));
+    for (int c = 0; c < k; c++) {
+      long[] y = labelRows.get(c);
+      long y0 = (y == null ? 0 : y[0]) - upperY[c];
+      BigInteger p0 = FixedPoint.units(probabilitySums, 2 * c).subtract(upperP[c]);
+      BigInteger gap = upper[c].add(one.multiply(BigInteger.valueOf(y0))
+          .subtract(p0).abs());
+      out[c] = new BigDecimal(gap).divide(rows, MathContext.DECIMAL128)
+          .doubleValue();
+    }
+    return out;
+  }
+
+  /** Kull et al.'s classwise ECE: the mean over the classes of {@link #classwiseErrors}. */
+  public double classwiseEce() {
+    double[] e = classwiseErrors();
+    if (e.length == 0) {
+      return Double.NaN;
+    }
+    ExactSum sum = new ExactSum();
+    for (double x : e) {
+      sum.add(x);
+    }
+    return sum.doubleValue() / e.length;
+  }
+
   private long[] record(int c) {
     return classes.computeIfAbsent(c, k -> new long[SIZE]);
   }
@@ -90,15 +202,34 @@ public final class PerClassStats implements Serializable {
       mine[OVERFLOW] |= theirs[OVERFLOW] | (fits ? 0 : 1);
     });
     other.wrong.forEach((k, n) -> wrong.computeIfAbsent(k, x -> new long[1])[0] += n[0]);
+    if (other.classCount > classCount) {
+      classCount = other.classCount;
+      probabilitySums = Arrays.copyOf(probabilitySums,
+          Math.max(probabilitySums.length, 2 * classCount));
+    }
+    for (int at = 0; at < 2 * other.classCount; at += 2) {
+      FixedPoint.addWords(probabilitySums, at, other.probabilitySums[at],
+          other.probabilitySums[at + 1]);
+    }
+    binnedRows += other.binnedRows;
+    other.labelRows.forEach((c, n) -> labelRows.computeIfAbsent(c, x -> new long[1])[0] += n[0]);
+    other.upperBins.forEach((key, theirs) -> {
+      long[] mine = upperBins.computeIfAbsent(key, x -> new long[4]);
+      mine[0] += theirs[0];
+      mine[1] += theirs[1];
+      FixedPoint.addWords(mine, 2, theirs[2], theirs[3]);
+    });
   }
 
   /**
    * One class's figures: counts, weights (the counts without sample weights), and the means,
-   * NaN where undefined; {@code mostFrequentWrong} is -1 for none.
+   * NaN where undefined; {@code mostFrequentWrong} is -1 for none; {@code calibrationError} its
+   * classwise calibration error (NaN for a class beyond the widest row).
    */
   public record ClassFigures(int label, long support, long predicted, long truePositives,
       double supportWeight, double predictedWeight, double tpWeight, double meanLoss,
-      double meanConfidenceWhenPredicted, int mostFrequentWrong, long mostFrequentWrongRows) {
+      double meanConfidenceWhenPredicted, int mostFrequentWrong, long mostFrequentWrongRows,
+      double calibrationError) {
 
     /** tp / predicted (weighted); NaN for a class never predicted. */
     public double precision() {
@@ -129,6 +260,7 @@ public final class PerClassStats implements Serializable {
         worst.put(y, new long[] {p, n[0]});
       }
     });
+    double[] calibration = classwiseErrors();
     List<ClassFigures> out = new ArrayList<>();
     for (Map.Entry<Integer, long[]> e : new TreeMap<>(classes).entrySet()) {
       long[] r = e.getValue();
@@ -141,7 +273,9 @@ public final class PerClassStats implements Serializable {
           ok && lossWeight != 0 ? FixedPoint.value(r, LOSS) / lossWeight : Double.NaN,
           ok && predictedWeight != 0 ? FixedPoint.value(r, CONFIDENCE) / predictedWeight
               : Double.NaN,
-          w == null ? -1 : (int) w[0], w == null ? 0 : w[1]));
+          w == null ? -1 : (int) w[0], w == null ? 0 : w[1],
+          e.getKey() >= 0 && e.getKey() < calibration.length ? calibration[e.getKey()]
+              : Double.NaN));
     }
     return out;
   }
@@ -184,12 +318,29 @@ public final class PerClassStats implements Serializable {
       return false;
     }
     for (Map.Entry<Integer, long[]> e : classes.entrySet()) {
-      if (!java.util.Arrays.equals(e.getValue(), t.classes.get(e.getKey()))) {
+      if (!Arrays.equals(e.getValue(), t.classes.get(e.getKey()))) {
         return false;
       }
     }
     for (Map.Entry<Long, long[]> e : wrong.entrySet()) {
       if (e.getValue()[0] != t.wrong.get(e.getKey())[0]) {
+        return false;
+      }
+    }
+    if (binnedRows != t.binnedRows || classCount != t.classCount || bins != t.bins
+        || !Arrays.equals(probabilitySums, 0, 2 * classCount, t.probabilitySums, 0,
+            2 * classCount)
+        || !labelRows.keySet().equals(t.labelRows.keySet())
+        || !upperBins.keySet().equals(t.upperBins.keySet())) {
+      return false;
+    }
+    for (Map.Entry<Integer, long[]> e : labelRows.entrySet()) {
+      if (e.getValue()[0] != t.labelRows.get(e.getKey())[0]) {
+        return false;
+      }
+    }
+    for (Map.Entry<Long, long[]> e : upperBins.entrySet()) {
+      if (!Arrays.equals(e.getValue(), t.upperBins.get(e.getKey()))) {
         return false;
       }
     }

@@ -174,6 +174,54 @@ class PerClassEvaluationTest extends SparkTestBase {
   }
 
   @Test
+  void theClasswiseCalibrationErrorIsKulls(@TempDir Path out) throws IOException {
+    JsonNode s = evaluate(data.resolve("in4"), out.resolve("a"), "--id-col", "id",
+        "--per-class", "--calibration-bins", "10");
+    assertEnginesAgree(s, out, List.of(data.resolve("in1")), "--id-col", "id", "--per-class",
+        "--calibration-bins", "10");
+    // per class c and bin b of p_c: rows, rows of label c, Σ p_c, over every row, exactly
+    int bins = 10;
+    long[][] n = new long[CLASSES][bins];
+    long[][] hits = new long[CLASSES][bins];
+    BigDecimal[][] p = new BigDecimal[CLASSES][bins];
+    for (BigDecimal[] row : p) {
+      java.util.Arrays.fill(row, BigDecimal.ZERO);
+    }
+    SoftmaxRow row = new SoftmaxRow();
+    for (Row r : WRITTEN) {
+      double[] x = (double[]) r.get(2);
+      row.analyze(x, 0, x.length, 1.0);
+      for (int c = 0; c < CLASSES; c++) {
+        double pc = row.probability(c);
+        int b = Math.min((int) (pc * bins), bins - 1);
+        n[c][b]++;
+        hits[c][b] += r.getInt(1) == c ? 1 : 0;
+        p[c][b] = p[c][b].add(new BigDecimal(pc));
+      }
+    }
+    BigDecimal all = BigDecimal.ZERO;
+    List<Row> table = spark().read().parquet(out.resolve("a/per_class.parquet").toString())
+        .orderBy("class").collectAsList();
+    for (int c = 0; c < CLASSES; c++) {
+      BigDecimal gap = BigDecimal.ZERO;
+      for (int b = 0; b < bins; b++) {
+        gap = gap.add(BigDecimal.valueOf(hits[c][b]).subtract(p[c][b]).abs());
+      }
+      BigDecimal error = gap.divide(BigDecimal.valueOf(ROWS), MathContext.DECIMAL128);
+      all = all.add(error);
+      double e = error.doubleValue();
+      assertThat((Double) table.get(c).getAs("calibration_error")).as("class %d", c)
+          .isCloseTo(e, within(2 * Math.ulp(e)));
+    }
+    double expected = all.divide(BigDecimal.valueOf(CLASSES), MathContext.DECIMAL128)
+        .doubleValue();
+    assertThat(s.at("/metrics/classwise_ece").doubleValue())
+        .isCloseTo(expected, within(4 * Math.ulp(expected)));
+    JsonNode plain = evaluate(data.resolve("in1"), out.resolve("plain"), "--id-col", "id");
+    assertThat(plain.at("/metrics/classwise_ece").isNull()).as("without --per-class").isTrue();
+  }
+
+  @Test
   void perClassNeedsALabel() {
     assertBadInput(run("evaluate", "--input", data.resolve("in1").toString(), "--per-class",
         "--no-label"), "--per-class", "label");

@@ -96,7 +96,8 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
   @Override
   public void row(LogitsBatch batch, int row, RowResult result) {
     if (spec.perClass()) {
-      scoring.logits(logits, copyLogits(batch, row));
+      int n = copyLogits(batch, row); // may grow logits: read it after
+      scoring.logits(logits, n);
     }
     boolean weightNull = weights != null && weights.isNull(row);
     scoring.row(result, batch.labelNull(row), batch.label(row), batch.idNull(row),

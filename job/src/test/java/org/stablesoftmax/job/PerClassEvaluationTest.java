@@ -44,6 +44,8 @@ class PerClassEvaluationTest extends SparkTestBase {
   @TempDir
   static Path data;
   private static final List<Row> WRITTEN = new ArrayList<>();
+  private static final int WIDE = 300;
+  private static final List<Row> WIDE_ROWS = new ArrayList<>();
 
   private static final StructType SCHEMA = InProcess.LABELED_ROWS;
 
@@ -66,6 +68,16 @@ class PerClassEvaluationTest extends SparkTestBase {
         .parquet(data.resolve("in1").toString());
     spark().createDataFrame(WRITTEN, SCHEMA).repartition(4).write()
         .parquet(data.resolve("in4").toString());
+    // rows wider than the engines' first buffers
+    for (long id = 0; id < 150; id++) {
+      double[] x = new double[WIDE];
+      for (int i = 0; i < WIDE; i++) {
+        x[i] = rng.nextGaussian() * 3;
+      }
+      WIDE_ROWS.add(RowFactory.create(id, rng.nextInt(WIDE), x));
+    }
+    spark().createDataFrame(WIDE_ROWS, SCHEMA).repartition(3).write()
+        .parquet(data.resolve("wide").toString());
   }
 
   @Test
@@ -179,44 +191,12 @@ class PerClassEvaluationTest extends SparkTestBase {
         "--per-class", "--calibration-bins", "10");
     assertEnginesAgree(s, out, List.of(data.resolve("in1")), "--id-col", "id", "--per-class",
         "--calibration-bins", "10");
-    // per class c and bin b of p_c: rows, rows of label c, Σ p_c, over every row, exactly
-    int bins = 10;
-    long[][] n = new long[CLASSES][bins];
-    long[][] hits = new long[CLASSES][bins];
-    BigDecimal[][] p = new BigDecimal[CLASSES][bins];
-    for (BigDecimal[] row : p) {
-      java.util.Arrays.fill(row, BigDecimal.ZERO);
-    }
-    SoftmaxRow row = new SoftmaxRow();
-    for (Row r : WRITTEN) {
-      double[] x = (double[]) r.get(2);
-      row.analyze(x, 0, x.length, 1.0);
-      for (int c = 0; c < CLASSES; c++) {
-        double pc = row.probability(c);
-        int b = Math.min((int) (pc * bins), bins - 1);
-        n[c][b]++;
-        hits[c][b] += r.getInt(1) == c ? 1 : 0;
-        p[c][b] = p[c][b].add(new BigDecimal(pc));
-      }
-    }
-    BigDecimal all = BigDecimal.ZERO;
-    List<Row> table = spark().read().parquet(out.resolve("a/per_class.parquet").toString())
-        .orderBy("class").collectAsList();
-    for (int c = 0; c < CLASSES; c++) {
-      BigDecimal gap = BigDecimal.ZERO;
-      for (int b = 0; b < bins; b++) {
-        gap = gap.add(BigDecimal.valueOf(hits[c][b]).subtract(p[c][b]).abs());
-      }
-      BigDecimal error = gap.divide(BigDecimal.valueOf(ROWS), MathContext.DECIMAL128);
-      all = all.add(error);
-      double e = error.doubleValue();
-      assertThat((Double) table.get(c).getAs("calibration_error")).as("class %d", c)
-          .isCloseTo(e, within(2 * Math.ulp(e)));
-    }
-    double expected = all.divide(BigDecimal.valueOf(CLASSES), MathContext.DECIMAL128)
-        .doubleValue();
-    assertThat(s.at("/metrics/classwise_ece").doubleValue())
-        .isCloseTo(expected, within(4 * Math.ulp(expected)));
+    assertClasswise(s, out.resolve("a/per_class.parquet"), WRITTEN, CLASSES, 10);
+    JsonNode wide = evaluate(data.resolve("wide"), out.resolve("w"), "--id-col", "id",
+        "--per-class");
+    assertEnginesAgree(wide, out.resolve("wide"), List.of(data.resolve("wide")), "--id-col",
+        "id", "--per-class");
+    assertClasswise(wide, out.resolve("w/per_class.parquet"), WIDE_ROWS, WIDE, 15);
     JsonNode plain = evaluate(data.resolve("in1"), out.resolve("plain"), "--id-col", "id");
     assertThat(plain.at("/metrics/classwise_ece").isNull()).as("without --per-class").isTrue();
   }
@@ -225,5 +205,50 @@ class PerClassEvaluationTest extends SparkTestBase {
   void perClassNeedsALabel() {
     assertBadInput(run("evaluate", "--input", data.resolve("in1").toString(), "--per-class",
         "--no-label"), "--per-class", "label");
+  }
+
+  /**
+   * Asserts the classwise calibration errors of {@code rows} of {@code classes} classes over
+   * {@code bins} bins: per class c and bin b of p_c, the rows, the rows of label c and Σ p_c,
+   * over every row, exactly.
+   */
+  private void assertClasswise(JsonNode s, Path perClass, List<Row> rows, int classes,
+      int bins) {
+    long[][] hits = new long[classes][bins];
+    BigDecimal[][] p = new BigDecimal[classes][bins];
+    for (BigDecimal[] row : p) {
+      java.util.Arrays.fill(row, BigDecimal.ZERO);
+    }
+    SoftmaxRow row = new SoftmaxRow();
+    for (Row r : rows) {
+      double[] x = (double[]) r.get(2);
+      row.analyze(x, 0, x.length, 1.0);
+      for (int c = 0; c < classes; c++) {
+        double pc = row.probability(c);
+        int b = Math.min((int) (pc * bins), bins - 1);
+        hits[c][b] += r.getInt(1) == c ? 1 : 0;
+        p[c][b] = p[c][b].add(new BigDecimal(pc));
+      }
+    }
+    BigDecimal all = BigDecimal.ZERO;
+    List<Row> table = spark().read().parquet(perClass.toString()).collectAsList();
+    java.util.Map<Integer, Double> listed = new java.util.HashMap<>();
+    table.forEach(t -> listed.put(t.getInt(0), t.getAs("calibration_error")));
+    for (int c = 0; c < classes; c++) {
+      BigDecimal gap = BigDecimal.ZERO;
+      for (int b = 0; b < bins; b++) {
+        gap = gap.add(BigDecimal.valueOf(hits[c][b]).subtract(p[c][b]).abs());
+      }
+      BigDecimal error = gap.divide(BigDecimal.valueOf(rows.size()), MathContext.DECIMAL128);
+      all = all.add(error);
+      double e = error.doubleValue();
+      if (listed.containsKey(c)) {
+        assertThat(listed.get(c)).as("class %d", c).isCloseTo(e, within(2 * Math.ulp(e)));
+      }
+    }
+    double expected = all.divide(BigDecimal.valueOf(classes), MathContext.DECIMAL128)
+        .doubleValue();
+    assertThat(s.at("/metrics/classwise_ece").doubleValue())
+        .isCloseTo(expected, within(4 * Math.ulp(expected)));
   }
 }

@@ -50,4 +50,4 @@ demo=target/demo/logits
 echo "no arguments: generating a demo dataset in $demo, then evaluating it" >&2
 stablesoftmax generate --output "$demo" --overwrite
 stablesoftmax evaluate --input "$demo" --id-col id --output target/demo/evaluation --overwrite \
-  --bootstrap 1000
+  --bootstrap 1000 --per-class

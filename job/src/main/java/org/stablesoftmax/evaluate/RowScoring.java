@@ -143,7 +143,8 @@ public final class RowScoring {
         if (rowLength > 0) {
           probabilities.analyze(rowLogits, 0, rowLength, spec.temperature());
           if (probabilities.isFinite()) {
-            stats.perClass().addProbabilities(rowLength, (int) y, probabilities::probability);
+            stats.perClass().addProbabilities(rowLength, (int) y, s,
+                probabilities::probability);
           }
         }
       }

@@ -50,17 +50,18 @@ public final class PerClassStats implements Serializable {
   // the classwise calibration error (Kull et al. 2019): per class c, p_c of every row binned
   /** The calibration bins. */
   private final int bins;
-  /** The rows whose probabilities are binned. */
-  private long binnedRows;
+  /** The {@link FixedPoint} sum of the sample weights of the rows whose probabilities are binned. */
+  private final long[] binnedWeight = new long[2];
   /** The widest row: the classes are 0 .. classes - 1. */
   private int classCount;
-  /** Per class, the {@link FixedPoint} sum of p_c over the binned rows (two words a class). */
+  /** Per class, the fixed-point sum of s p_c over the binned rows (two words a class). */
   private long[] probabilitySums = new long[0];
-  /** Per class, the binned rows of that label. */
-  private final HashMap<Integer, long[]> labelRows = new HashMap<>();
+  /** Per class, the fixed-point sum of s over the binned rows of that label. */
+  private final HashMap<Integer, long[]> labelWeight = new HashMap<>();
   /**
    * Per (class, bin) with bin >= 1, which only p_c >= 1 / bins reach (so at most {@code bins}
-   * classes a row): rows, rows of that label, and the fixed-point sum of p_c. Bin 0 is the rest.
+   * classes a row): the fixed-point sums of s over the rows of that label and of s p_c. Bin 0
+   * is the rest.
    */
   private final HashMap<Long, long[]> upperBins = new HashMap<>();
 
@@ -102,10 +103,10 @@ public final class PerClassStats implements Serializable {
   }
 
   /**
-   * Bins every class's probability of a row of label {@code y}: {@code p.applyAsDouble(c)} for
-   * {@code c} in {@code [0, n)}, all finite.
+   * Bins every class's probability of a row of label {@code y} and sample weight {@code s}:
+   * {@code p.applyAsDouble(c)} for {@code c} in {@code [0, n)}, all finite.
    */
-  public void addProbabilities(int n, int y, IntToDoubleFunction p) {
+  public void addProbabilities(int n, int y, double s, IntToDoubleFunction p) {
     if (n > classCount) {
       classCount = n;
       if (2 * n > probabilitySums.length) {
@@ -113,60 +114,58 @@ public final class PerClassStats implements Serializable {
             Math.max(2 * n, 2 * probabilitySums.length));
       }
     }
-    binnedRows++;
-    labelRows.computeIfAbsent(y, k -> new long[1])[0]++;
+    FixedPoint.add(binnedWeight, 0, s);
+    FixedPoint.add(labelWeight.computeIfAbsent(y, k -> new long[2]), 0, s);
     double firstEdge = PartitionStats.edge(1, bins);
     for (int c = 0; c < n; c++) {
       double pc = p.applyAsDouble(c);
-      FixedPoint.add(probabilitySums, 2 * c, pc);
+      FixedPoint.add(probabilitySums, 2 * c, s * pc);
       if (bins > 1 && pc >= firstEdge) {
         int b = PartitionStats.bin(pc, bins);
         long[] cell = upperBins.computeIfAbsent((long) c * bins + b, k -> new long[4]);
-        cell[0]++;
         if (c == y) {
-          cell[1]++;
+          FixedPoint.add(cell, 0, s);
         }
-        FixedPoint.add(cell, 2, pc);
+        FixedPoint.add(cell, 2, s * pc);
       }
     }
   }
 
   /**
-   * The classwise calibration error of each class {@code 0 .. classes - 1}: Σ_b |Σ_{B_cb} [y =
-   * c] − Σ_{B_cb} p_c| / n over the bins B_cb of p_c, exactly from the integers, rounded once;
-   * an empty array without binned rows.
+   * The classwise calibration error of each class {@code 0 .. classes - 1}: Σ_b |Σ_{B_cb} s [y =
+   * c] − Σ_{B_cb} s p_c| / Σ s over the bins B_cb of p_c, exactly from the integers, rounded
+   * once; an empty array without binned weight.
    */
   public double[] classwiseErrors() {
-    int k = classCount;
-    double[] out = new double[binnedRows == 0 ? 0 : k];
-    if (binnedRows == 0) {
-      return out;
+    BigInteger total = FixedPoint.units(binnedWeight, 0);
+    if (total.signum() <= 0) {
+      return new double[0];
     }
-    BigInteger one = BigInteger.ONE.shiftLeft(64);
+    int k = classCount;
     // per class: Σ over its upper bins of |gap|, and what the upper bins take from bin 0
     BigInteger[] upper = new BigInteger[k];
+    BigInteger[] upperHits = new BigInteger[k];
     BigInteger[] upperP = new BigInteger[k];
-    long[] upperY = new long[k];
     Arrays.fill(upper, BigInteger.ZERO);
+    Arrays.fill(upperHits, BigInteger.ZERO);
     Arrays.fill(upperP, BigInteger.ZERO);
     upperBins.forEach((key, cell) -> {
       int c = (int) (key / bins);
+      BigInteger hits = FixedPoint.units(cell, 0);
       BigInteger p = FixedPoint.units(cell, 2);
-      upper[c] = upper[c].add(one.multiply(BigInteger.valueOf(cell[1])).subtract(p)
-          .abs());
+      upper[c] = upper[c].add(hits.subtract(p).abs());
+      upperHits[c] = upperHits[c].add(hits);
       upperP[c] = upperP[c].add(p);
-      upperY[c] += cell[1];
     });
-    BigDecimal rows = new BigDecimal(one.multiply(
-        BigInteger.valueOf(binnedRows)));
+    BigDecimal weight = new BigDecimal(total);
+    double[] out = new double[k];
     for (int c = 0; c < k; c++) {
-      long[] y = labelRows.get(c);
-      long y0 = (y == null ? 0 : y[0]) - upperY[c];
+      long[] y = labelWeight.get(c);
+      BigInteger hits0 = (y == null ? BigInteger.ZERO : FixedPoint.units(y, 0))
+          .subtract(upperHits[c]);
       BigInteger p0 = FixedPoint.units(probabilitySums, 2 * c).subtract(upperP[c]);
-      BigInteger gap = upper[c].add(one.multiply(BigInteger.valueOf(y0))
-          .subtract(p0).abs());
-      out[c] = new BigDecimal(gap).divide(rows, MathContext.DECIMAL128)
-          .doubleValue();
+      BigInteger gap = upper[c].add(hits0.subtract(p0).abs());
+      out[c] = new BigDecimal(gap).divide(weight, MathContext.DECIMAL128).doubleValue();
     }
     return out;
   }
@@ -211,12 +210,12 @@ public final class PerClassStats implements Serializable {
       FixedPoint.addWords(probabilitySums, at, other.probabilitySums[at],
           other.probabilitySums[at + 1]);
     }
-    binnedRows += other.binnedRows;
-    other.labelRows.forEach((c, n) -> labelRows.computeIfAbsent(c, x -> new long[1])[0] += n[0]);
+    FixedPoint.addWords(binnedWeight, 0, other.binnedWeight[0], other.binnedWeight[1]);
+    other.labelWeight.forEach((c, w) -> FixedPoint.addWords(
+        labelWeight.computeIfAbsent(c, x -> new long[2]), 0, w[0], w[1]));
     other.upperBins.forEach((key, theirs) -> {
       long[] mine = upperBins.computeIfAbsent(key, x -> new long[4]);
-      mine[0] += theirs[0];
-      mine[1] += theirs[1];
+      FixedPoint.addWords(mine, 0, theirs[0], theirs[1]);
       FixedPoint.addWords(mine, 2, theirs[2], theirs[3]);
     });
   }
@@ -327,15 +326,16 @@ public final class PerClassStats implements Serializable {
         return false;
       }
     }
-    if (binnedRows != t.binnedRows || classCount != t.classCount || bins != t.bins
+    if (!Arrays.equals(binnedWeight, t.binnedWeight) || classCount != t.classCount
+        || bins != t.bins
         || !Arrays.equals(probabilitySums, 0, 2 * classCount, t.probabilitySums, 0,
             2 * classCount)
-        || !labelRows.keySet().equals(t.labelRows.keySet())
+        || !labelWeight.keySet().equals(t.labelWeight.keySet())
         || !upperBins.keySet().equals(t.upperBins.keySet())) {
       return false;
     }
-    for (Map.Entry<Integer, long[]> e : labelRows.entrySet()) {
-      if (e.getValue()[0] != t.labelRows.get(e.getKey())[0]) {
+    for (Map.Entry<Integer, long[]> e : labelWeight.entrySet()) {
+      if (!Arrays.equals(e.getValue(), t.labelWeight.get(e.getKey()))) {
         return false;
       }
     }

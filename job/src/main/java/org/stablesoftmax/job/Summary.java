@@ -477,17 +477,19 @@ final class Summary {
             + compact(groups.meanPerplexity()));
       }
       line(sb, "accuracy", compact(accuracy()) + ci(Metric.ACCURACY));
+      line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()) + ci(Metric.TOP_K_ACCURACY));
       if (stats.perClass() != null) {
         double[] avg = PerClassStats.averages(stats.perClass().figures());
-        line(sb, "classwise ECE", compact(stats.perClass().classwiseEce()));
         line(sb, "macro P / R / F1", compact(avg[0]) + " / " + compact(avg[1])
             + " / " + compact(avg[2]));
       }
-      line(sb, "top-" + topK + " accuracy", compact(topKAccuracy()) + ci(Metric.TOP_K_ACCURACY));
       line(sb, "Brier score", compact(brier()) + ci(Metric.BRIER));
       line(sb, "ECE (" + stats.bins() + " bins)", compact(ece()) + ci(Metric.ECE));
       line(sb, "MCE / RMSCE", compact(mce()) + " / " + compact(rmsce()));
       line(sb, "adaptive ECE", compact(adaptiveEce()));
+      if (stats.perClass() != null) {
+        line(sb, "classwise ECE", compact(stats.perClass().classwiseEce()));
+      }
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");
     incidentLines(sb, stats, naiveDtype);

@@ -50,7 +50,7 @@ public final class PerClassStats implements Serializable {
   // the classwise calibration error (Kull et al. 2019): per class c, p_c of every row binned
   /** The calibration bins. */
   private final int bins;
-  /** The {@link FixedPoint} sum of the sample weights of the rows whose probabilities are binned. */
+  /** The {@link FixedPoint} sum of the weights of the rows whose probabilities are binned. */
   private final long[] binnedWeight = new long[2];
   /** The widest row: the classes are 0 .. classes - 1. */
   private int classCount;
@@ -64,6 +64,8 @@ public final class PerClassStats implements Serializable {
    * is the rest.
    */
   private final HashMap<Long, long[]> upperBins = new HashMap<>();
+  /** {@link #classwiseErrors()} once computed (a pass over every class); reset by changes. */
+  private transient double[] errors;
 
   /** Per-class sums with {@code bins} calibration bins for the classwise error. */
   public PerClassStats(int bins) {
@@ -75,6 +77,7 @@ public final class PerClassStats implements Serializable {
    * none), sample weight {@code s}, loss weight {@code w}, loss and confidence.
    */
   public void add(int y, int predicted, double s, double w, double loss, double confidence) {
+    errors = null;
     long[] label = record(y);
     label[SUPPORT]++;
     boolean fits = FixedPoint.add(label, SUPPORT_WEIGHT, s);
@@ -107,6 +110,7 @@ public final class PerClassStats implements Serializable {
    * {@code p.applyAsDouble(c)} for {@code c} in {@code [0, n)}, all finite.
    */
   public void addProbabilities(int n, int y, double s, IntToDoubleFunction p) {
+    errors = null;
     if (n > classCount) {
       classCount = n;
       if (2 * n > probabilitySums.length) {
@@ -137,6 +141,13 @@ public final class PerClassStats implements Serializable {
    * once; an empty array without binned weight.
    */
   public double[] classwiseErrors() {
+    if (errors == null) {
+      errors = computeClasswiseErrors();
+    }
+    return errors.clone();
+  }
+
+  private double[] computeClasswiseErrors() {
     BigInteger total = FixedPoint.units(binnedWeight, 0);
     if (total.signum() <= 0) {
       return new double[0];
@@ -189,6 +200,7 @@ public final class PerClassStats implements Serializable {
 
   /** Adds {@code other}'s sums into these; {@code other} is unchanged. */
   public void merge(PerClassStats other) {
+    errors = null;
     other.classes.forEach((c, theirs) -> {
       long[] mine = record(c);
       for (int f = SUPPORT; f < SUPPORT_WEIGHT; f++) {

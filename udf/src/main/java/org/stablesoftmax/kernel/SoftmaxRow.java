@@ -554,6 +554,41 @@ public final class SoftmaxRow {
   }
 
   /**
+   * The mean and the variance of the row's logits as stored (not divided by T) under its softmax
+   * at T, {@code Σ p_i x_i} and {@code Σ p_i (x_i - mean)^2}, into {@code out[0]} and {@code
+   * out[1]}: with {@code β = 1 / T}, the first and second derivatives in β of the cross-entropy
+   * {@code log Σ exp(β x_i) - β x_y} are {@code mean - x_y} and the variance, which temperature
+   * scaling (Guo et al. 2017) minimizes over. Masked classes ({@code p_i = 0}) add nothing; NaN
+   * for an empty or non-finite row. Each sum is taken about the largest logit, so that it adds
+   * small terms.
+   */
+  public void logitMoments(double[] out) {
+    if (state != State.FINITE) {
+      out[0] = Double.NaN;
+      out[1] = Double.NaN;
+      return;
+    }
+    double d = 0;
+    for (int i = 0; i < len; i++) {
+      double p = probability(i);
+      if (p != 0) {
+        d += p * (x[off + i] - max);
+      }
+    }
+    double mean = max + d;
+    double v = 0;
+    for (int i = 0; i < len; i++) {
+      double p = probability(i);
+      if (p != 0) {
+        double u = (x[off + i] - max) - d;
+        v += p * u * u;
+      }
+    }
+    out[0] = mean;
+    out[1] = v;
+  }
+
+  /**
    * The multiclass Brier score of the row, {@code Σ_i (p_i - [i = label])^2}, in [0, 2], as
    * scikit-learn's multiclass {@code brier_score_loss} per row: NaN for an empty or non-finite
    * row. Computed as {@code (1 - p_y)^2 + Σ_{i≠y} p_i^2} from the sums of the analysis, without

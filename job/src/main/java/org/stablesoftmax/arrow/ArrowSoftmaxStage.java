@@ -3,7 +3,6 @@ package org.stablesoftmax.arrow;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.arrow.vector.BaseFixedWidthVector;
-import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.spark.unsafe.Platform;
 import org.stablesoftmax.kernel.BufferElement;
@@ -47,7 +46,7 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
   private int rowOffset;
   private int rowLength;
   /** The current row's soft target, read from the batch's kept target vector. */
-  private double[] target = new double[64];
+  private final ListRow target = new ListRow();
 
   public ArrowSoftmaxStage(StageSpec spec, RowConsumer consumer) {
     this.spec = spec;
@@ -76,9 +75,9 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
       rowLength = offsets[i + 1] - rowOffset;
       RowResult.Logits logits = batch.logits().isNull(i) ? null : current;
       if (targets != null) {
-        int n = targets.isNull(i) ? -1 : readTarget(targets, i);
+        int n = targets.isNull(i) ? -1 : target.read(targets, i);
         result.computeWithTarget(logits, batch.nullElement(i), batch.nanElement(i),
-            n < 0 ? null : target, n, spec.temperature(), spec.naiveDtype());
+            n < 0 ? null : target.values(), n, spec.temperature(), spec.naiveDtype());
       } else {
         boolean labelNull = batch.labelNull(i);
         int labelState = !spec.hasLabel() ? RowResult.LABEL_ABSENT
@@ -89,20 +88,6 @@ public final class ArrowSoftmaxStage implements ArrowLogitsWriter.Sink {
       consumer.row(batch, i, result);
     }
     consumer.endBatch(batch);
-  }
-
-  /** Reads row {@code i}'s target (not null) into {@link #target}, a null entry as NaN. */
-  private int readTarget(ListVector targets, int i) {
-    int from = targets.getElementStartIndex(i);
-    int n = targets.getElementEndIndex(i) - from;
-    if (target.length < n) {
-      target = new double[Math.max(n, 2 * target.length)];
-    }
-    Float8Vector values = (Float8Vector) targets.getDataVector();
-    for (int j = 0; j < n; j++) {
-      target[j] = values.isNull(from + j) ? Double.NaN : values.get(from + j);
-    }
-    return n;
   }
 
   /**

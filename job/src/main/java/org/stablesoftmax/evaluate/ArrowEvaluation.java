@@ -2,8 +2,6 @@ package org.stablesoftmax.evaluate;
 
 import java.util.Iterator;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -14,6 +12,7 @@ import org.stablesoftmax.arrow.ArrowLogitsWriter;
 import org.stablesoftmax.arrow.ArrowPartition;
 import org.stablesoftmax.arrow.ArrowSoftmaxStage;
 import org.stablesoftmax.arrow.BatchColumns;
+import org.stablesoftmax.arrow.ListRow;
 import org.stablesoftmax.arrow.LogitsBatch;
 import org.stablesoftmax.kernel.RowResult;
 import org.stablesoftmax.stats.PartitionStats;
@@ -91,42 +90,19 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
   }
 
   /** The row's logits as doubles, for the classwise bins of --per-class. */
-  private double[] logits = new double[64];
+  private final ListRow logits = new ListRow();
 
   @Override
   public void row(LogitsBatch batch, int row, RowResult result) {
     if (spec.perClass()) {
-      int n = copyLogits(batch, row); // may grow logits: read it after
-      scoring.logits(logits, n);
+      ListVector list = batch.logits();
+      int n = list.isNull(row) || batch.nullElement(row) ? -1 : logits.read(list, row);
+      scoring.logits(logits.values(), n);
     }
     boolean weightNull = weights != null && weights.isNull(row);
     scoring.row(result, batch.labelNull(row), batch.label(row), batch.idNull(row),
         batch.id(row), batch.file(row), batch.rowIndex(row), weightNull,
         weights == null || weightNull ? 1.0 : weights.get(row), group(row));
-  }
-
-  /** Copies row {@code row}'s logits into {@link #logits}: their number, or -1 for none. */
-  private int copyLogits(LogitsBatch batch, int row) {
-    ListVector list = batch.logits();
-    if (list.isNull(row) || batch.nullElement(row)) {
-      return -1;
-    }
-    int from = list.getElementStartIndex(row);
-    int n = list.getElementEndIndex(row) - from;
-    if (logits.length < n) {
-      logits = new double[Math.max(n, 2 * logits.length)];
-    }
-    ArrowBuf data = ((BaseFixedWidthVector) list.getDataVector()).getDataBuffer();
-    if (batch.elementBytes() == 4) {
-      for (int j = 0; j < n; j++) {
-        logits[j] = data.getFloat(4L * (from + j));
-      }
-    } else {
-      for (int j = 0; j < n; j++) {
-        logits[j] = data.getDouble(8L * (from + j));
-      }
-    }
-    return n;
   }
 
   /** The row's group, in place in the Arrow buffer (null for none, or a null one). */

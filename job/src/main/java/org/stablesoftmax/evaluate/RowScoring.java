@@ -132,8 +132,7 @@ public final class RowScoring {
       stats.evaluated(s, w, result.loss(), top1, topK, result.entropy(),
           result.maxProbability(), result.brier());
       if (buckets != null) {
-        int bucket = group != null ? Math.floorMod(buckets.groupHash(group),
-            BootstrapBuckets.BUCKETS) : bucket(idNull, id, file, rowIndex);
+        int bucket = group != null ? buckets.bucket(group) : bucket(idNull, id, file, rowIndex);
         buckets.add(bucket, s, w, result.loss(), top1, topK, result.brier(),
             result.maxProbability());
       }

@@ -70,9 +70,9 @@ public final class BootstrapBuckets implements Serializable {
     return XXH64.hashUTF8String(UTF8String.fromString(file), seed);
   }
 
-  /** The hash of a group (of {@code --group-col}), whose rows share its bucket. */
-  public long groupHash(UTF8String group) {
-    return XXH64.hashUTF8String(group, seed);
+  /** The bucket of a group (of {@code --group-col}): its rows share it. */
+  public int bucket(UTF8String group) {
+    return Math.floorMod(XXH64.hashUTF8String(group, seed), BUCKETS);
   }
 
   /** The bucket of row {@code index} of the file of hash {@code fileHash}. */

@@ -134,11 +134,16 @@ public enum Engine {
    */
   public record Evaluated(PartitionStats stats, GroupTotals groups, int partitions) {}
 
+  /** The most partitions whose states are merged on the driver as their tasks end. */
+  static final int DRIVER_MERGED_PARTITIONS = 256;
+
   /**
-   * Evaluates the input: the merge of the partitions' states, by a tree of merges on the
-   * executors ({@code treeReduce}), so the driver never holds more than a few (a bootstrap's
-   * state is megabytes). The merge is exact, so its order does not matter. With groups, one
-   * shuffle by group instead (see {@link #byGroup}).
+   * Evaluates the input: the merge of the partitions' states. Where they are few and small, in
+   * one stage, each merged on the driver as its task ends (Spark's {@code reduce}); where they
+   * are many, or each megabytes (a bootstrap's, per-class sums), by a tree of merges on the
+   * executors ({@code treeReduce}, a shuffle), so the driver never holds more than a few. The
+   * merge is exact, so its order does not matter. With groups, one shuffle by group instead (see
+   * {@link #byGroup}).
    */
   public Evaluated evaluate(Dataset<Row> input, EvalSpec spec) {
     JavaRDD<Scored> parts = partitions(input, spec);
@@ -149,8 +154,10 @@ public enum Engine {
     if (spec.hasGroup()) {
       return byGroup(parts, n);
     }
+    boolean tree = n > DRIVER_MERGED_PARTITIONS || spec.hasBootstrap() || spec.perClass();
     PartitionStats all = parts.map(Scored::stats).treeReduce(
-        (Function2<PartitionStats, PartitionStats, PartitionStats>) PartitionStats::merge);
+        (Function2<PartitionStats, PartitionStats, PartitionStats>) PartitionStats::merge,
+        tree ? 2 : 1);
     return new Evaluated(all, null, n);
   }
 

@@ -257,9 +257,43 @@ class StandaloneClusterIT {
   }
 
   private static void run(Submission s, int expectedExit) throws Exception {
-    assertThat(s.process().waitFor(5, TimeUnit.MINUTES)).as("the driver ends").isTrue();
+    if (!s.process().waitFor(5, TimeUnit.MINUTES)) {
+      // what it waits for, then stop it: a driver left running would keep the cluster's cores
+      // from every later test
+      Path dumps = threadDumps(s);
+      s.process().descendants().forEach(ProcessHandle::destroyForcibly);
+      s.process().destroyForcibly().waitFor();
+      List<String> lines = Files.readAllLines(s.err());
+      throw new AssertionError("the driver did not end in 5 minutes; thread dumps in " + dumps
+          + "; its last lines: " + String.join(" | ",
+              lines.subList(Math.max(0, lines.size() - 4), lines.size())));
+    }
     assertThat(s.process().exitValue()).as("driver exit; stderr in %s", s.err())
         .isEqualTo(expectedExit);
+  }
+
+  /**
+   * The threads of the driver {@code s} and of every executor the workers run, as {@code jcmd}
+   * prints them, into one file under the logs; its path.
+   */
+  private static Path threadDumps(Submission s) throws Exception {
+    Path out = Paths.get(s.err().toString().replaceFirst("\\.err$", ".threads"));
+    StringBuilder sb = new StringBuilder();
+    List<ProcessHandle> all = new ArrayList<>(List.of(s.process().toHandle()));
+    for (Process w : WORKERS) {
+      all.addAll(w.descendants().toList());
+    }
+    Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+    for (ProcessHandle h : all) {
+      Process p = new ProcessBuilder(jcmd.toString(), Long.toString(h.pid()), "Thread.print")
+          .redirectErrorStream(true).start();
+      String dump = new String(p.getInputStream().readAllBytes());
+      p.waitFor(30, TimeUnit.SECONDS);
+      sb.append("==== ").append(h.pid()).append(' ')
+          .append(h.info().commandLine().orElse("")).append('\n').append(dump).append('\n');
+    }
+    Files.writeString(out, sb);
+    return out;
   }
 
   /** Evaluates the data on {@code master}; the summary. */
@@ -371,8 +405,14 @@ class StandaloneClusterIT {
    * then waits for the submission to end well despite it.
    */
   private static void killAnExecutorMidStage(Submission s) throws Exception {
-    await("stage 0 runs on both executors", 180,
-        () -> s.said("Starting task 1.0 in stage 0.0"));
+    try {
+      await("stage 0 runs on both executors", 180,
+          () -> s.said("Starting task 1.0 in stage 0.0"));
+    } catch (AssertionError e) {
+      s.process().descendants().forEach(ProcessHandle::destroyForcibly);
+      s.process().destroyForcibly().waitFor();
+      throw e;
+    }
     ProcessHandle worker = WORKERS.get(0).toHandle();
     Optional<ProcessHandle> executor = worker.children()
         .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))

@@ -94,7 +94,7 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
 
   @Override
   public void row(LogitsBatch batch, int row, RowResult result) {
-    if (spec.perClass()) {
+    if (spec.rowLogits()) {
       ListVector list = batch.logits();
       int n = list.isNull(row) || batch.nullElement(row) ? -1 : logits.read(list, row);
       scoring.logits(logits.values(), n);

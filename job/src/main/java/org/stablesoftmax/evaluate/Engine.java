@@ -75,7 +75,7 @@ public enum Engine {
           col(names[InputColumns.ROW_INDEX]),
           spec.hasWeight() ? col(names[EvalSpec.WEIGHT]) : lit(1.0),
           spec.hasGroup() ? col(names[spec.group()]) : lit(null).cast("string"),
-          spec.perClass() ? logits : lit(null).cast("array<double>"));
+          spec.rowLogits() ? logits : lit(null).cast("array<double>"));
       return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
     }
   };
@@ -239,7 +239,7 @@ public enum Engine {
       boolean labelNull = r.isNullAt(1);
       boolean idNull = r.isNullAt(2);
       boolean weightNull = r.isNullAt(5);
-      if (spec.perClass()) {
+      if (spec.rowLogits()) {
         ArrayData a = r.isNullAt(7) ? null : r.getArray(7);
         int n = a == null || a.numElements() == 0 ? -1 : a.numElements();
         if (n > logits.length) {

@@ -38,12 +38,15 @@ import org.stablesoftmax.stats.PartitionStats;
  * @param hasGroup whether each row has a group (a string, in the column {@link #group()}), whose
  *     per-group mean losses are aggregated
  * @param perClass whether per-class sums are kept (--per-class)
+ * @param temperatureSums whether the sums of a temperature-scaling step at {@code temperature}
+ *     are kept (--fit-temperature)
  */
 public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
     boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
     long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
     boolean hasWeight, Scores scores, boolean hasTarget, boolean hasBootstrap,
-    long bootstrapSeed, boolean hasGroup, boolean perClass) implements Serializable {
+    long bootstrapSeed, boolean hasGroup, boolean perClass, boolean temperatureSums)
+    implements Serializable {
 
   /** The sample weight's column: the first after the standardized ones. */
   public static final int WEIGHT = InputColumns.KEPT;
@@ -60,6 +63,17 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
   public static final StructType GROUP_COLUMN = new StructType()
       .add("__stablesoftmax_group", DataTypes.StringType, true);
 
+  /** An evaluation without the sums of temperature scaling. */
+  public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
+      boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
+      long batchBytes, int batchRows, int calibrationBins, CrossEntropyOptions lossOptions,
+      boolean hasWeight, Scores scores, boolean hasTarget, boolean hasBootstrap,
+      long bootstrapSeed, boolean hasGroup, boolean perClass) {
+    this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
+        filePrefix, batchBytes, batchRows, calibrationBins, lossOptions, hasWeight, scores,
+        hasTarget, hasBootstrap, bootstrapSeed, hasGroup, perClass, false);
+  }
+
   /** An evaluation without soft targets, bootstrap or groups. */
   public EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDtype naiveDtype,
       boolean hasLabel, boolean hasIgnoreIndex, long ignoreIndex, String filePrefix,
@@ -67,7 +81,7 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
       boolean hasWeight, Scores scores) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, lossOptions, hasWeight, scores,
-        false, false, 0, false, false);
+        false, false, 0, false, false, false);
   }
 
   /** The soft target's column, after the weight's (if any): -1 without targets. */
@@ -101,7 +115,7 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
       long batchBytes, int batchRows, int calibrationBins) {
     this(logits, temperature, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
         filePrefix, batchBytes, batchRows, calibrationBins, CrossEntropyOptions.DEFAULT, false,
-        Scores.LOGITS, false, false, 0, false, false);
+        Scores.LOGITS, false, false, 0, false, false, false);
   }
 
   /** Whether the means are weighted: by sample weights, or the loss by class weights. */
@@ -109,10 +123,29 @@ public record EvalSpec(LogitsKind logits, double temperature, int topK, NaiveDty
     return hasWeight || lossOptions.classWeights() != null;
   }
 
+  /**
+   * A step of temperature scaling at {@code t}: this evaluation at temperature {@code t}, with
+   * the sums of the step, and without the bootstrap, groups or per-class sums (the step needs
+   * none of them, and the input it reads has no group column).
+   */
+  public EvalSpec temperatureStep(double t) {
+    return new EvalSpec(logits, t, topK, naiveDtype, hasLabel, hasIgnoreIndex, ignoreIndex,
+        filePrefix, batchBytes, batchRows, calibrationBins, lossOptions, hasWeight, scores,
+        hasTarget, false, bootstrapSeed, false, false, true);
+  }
+
+  /** Whether the engines hand each row's logits as doubles to {@link RowScoring#logits}. */
+  public boolean rowLogits() {
+    return perClass || temperatureSums;
+  }
+
   /** A partition's empty state for this evaluation. */
   public PartitionStats emptyStats() {
     PartitionStats stats = new PartitionStats(calibrationBins, weighted(),
         hasBootstrap ? new BootstrapBuckets(bootstrapSeed, calibrationBins) : null);
+    if (temperatureSums) {
+      stats.withTemperatureSums();
+    }
     return perClass ? stats.withPerClass() : stats;
   }
 

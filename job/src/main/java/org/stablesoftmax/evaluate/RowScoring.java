@@ -12,6 +12,7 @@ import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.GroupSums;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.RowId;
+import org.stablesoftmax.stats.TemperatureSums;
 
 /**
  * How a row's {@link RowResult} counts in an evaluation, for both engines: which incidents count,
@@ -32,8 +33,15 @@ public final class RowScoring {
   private final BootstrapBuckets buckets;
   /** The groups' partial sums, or null without groups. */
   private final GroupSums groups;
-  /** With per-class sums: the analysis of the row's probabilities for the classwise bins. */
+  /**
+   * With per-class or temperature sums: the analysis of the row's logits, for the classwise bins
+   * and the temperature step.
+   */
   private final SoftmaxRow probabilities = new SoftmaxRow();
+  /** The temperature step's sums, or null. */
+  private final TemperatureSums temperatureSums;
+  /** The row's cross-entropy's derivatives in 1/T, for the temperature step. */
+  private final double[] derivatives = new double[2];
   /** The next row's logits for the classwise bins ({@link #logits}), or a length of -1. */
   private double[] rowLogits;
   private int rowLength = -1;
@@ -48,6 +56,7 @@ public final class RowScoring {
     this.classWeights = spec.lossOptions().classWeights();
     this.buckets = stats.bootstrap();
     this.groups = spec.hasGroup() ? new GroupSums() : null;
+    this.temperatureSums = stats.temperature();
     probabilities.probabilityInput(spec.scores() == Scores.PROBABILITIES);
   }
 
@@ -136,16 +145,17 @@ public final class RowScoring {
         buckets.add(bucket, s, w, result.loss(), top1, topK, result.brier(),
             result.maxProbability());
       }
+      boolean analyzed = rowLength > 0
+          && probabilities.analyze(rowLogits, 0, rowLength, spec.temperature()).isFinite();
       if (stats.perClass() != null) {
         stats.perClass().add((int) y, result.argmax(), s, w, result.loss(),
             result.maxProbability());
-        if (rowLength > 0) {
-          probabilities.analyze(rowLogits, 0, rowLength, spec.temperature());
-          if (probabilities.isFinite()) {
-            stats.perClass().addProbabilities(rowLength, (int) y, s,
-                probabilities::probability);
-          }
+        if (analyzed) {
+          stats.perClass().addProbabilities(rowLength, (int) y, s, probabilities::probability);
         }
+      }
+      if (temperatureSums != null && analyzed) {
+        temperatureStep(s, (int) y);
       }
       if (groups != null) {
         if (group == null) {
@@ -158,6 +168,15 @@ public final class RowScoring {
       stats.evaluatedUnlabeled(s, result.entropy(), result.maxProbability());
     }
     rowLength = -1;
+  }
+
+  /**
+   * Adds the analyzed row of label {@code y} to the temperature step: its plain NLL (Guo et al.
+   * fit the NLL without smoothing or class weights) and its derivatives in 1/T.
+   */
+  private void temperatureStep(double s, int y) {
+    probabilities.temperatureDerivatives(y, derivatives);
+    temperatureSums.add(s, probabilities.crossEntropy(y), derivatives[0], derivatives[1]);
   }
 
   private RowId rowId(boolean idNull, long id, UTF8String file, long rowIndex) {

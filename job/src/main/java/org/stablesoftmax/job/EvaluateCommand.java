@@ -22,6 +22,7 @@ import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.PerClassStats;
+import org.stablesoftmax.stats.TemperatureFit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,10 +37,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /**
    * The tables read, their merged state, their means over groups (or null), their partitions,
-   * and the evaluation's seconds.
+   * the evaluation's seconds, and the temperature fit (or null) with its further passes' seconds.
    */
   private record Evaluation(List<InputTable> tables, PartitionStats stats, GroupTotals groups,
-      long partitions, double seconds) {}
+      long partitions, double seconds, TemperatureFit.Result fit, double fitSeconds) {}
 
   /** The most calibration bins: each is a few exact sums in every partition's state. */
   static final int MAX_BINS = 10_000;
@@ -116,6 +117,14 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Seed of --bootstrap (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--fit-temperature",
+      description = "Fit the temperature T minimizing the mean NLL (Guo et al. 2017's"
+          + " temperature scaling, by safeguarded Newton in 1/T, one pass over the input a step)"
+          + " and report it with the NLL, ECE and Brier score before and after; the other"
+          + " figures stay at T = 1. Apply it elsewhere with --temperature-from"
+          + " DIR/summary.json.")
+  boolean fitTemperature;
+
   @Option(names = "--output", paramLabel = "DIR",
       description = "Write DIR/summary.json (DIR must not exist or be empty, unless"
           + " --overwrite); without it, results are only printed.")
@@ -188,12 +197,14 @@ final class EvaluateCommand implements Callable<Integer> {
             PartitionStats all = null;
             GroupTotals groups = null;
             long partitions = 0;
+            List<EvalSpec> specs = new ArrayList<>();
             for (InputTable table : tables) {
               EvalSpec spec = new EvalSpec(table.logitsKind, in.temperature, in.topK, dtype,
                   !in.noLabel, ignoreIndex != null, ignoreIndex == null ? 0 : ignoreIndex,
                   checked.files().commonDirectory(), in.batchBytes, LogitsOptions.BATCH_ROWS,
                   calibrationBins, lossOptions, weightCol != null, kind, targetCol != null,
-                  bootstrap != null, seed, groupCol != null, perClass);
+                  bootstrap != null, seed, groupCol != null, perClass, fitTemperature);
+              specs.add(spec);
               Engine.Evaluated e = eng.evaluate(kept.isEmpty() ? table.rows
                   : table.forEvaluation(in.input, weightCol != null, targetCol != null,
                       groupCol != null), spec);
@@ -201,8 +212,24 @@ final class EvaluateCommand implements Callable<Integer> {
               groups = e.groups();
               partitions += e.partitions();
             }
-            return new Evaluation(tables, all, groups, partitions,
-                (System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            TemperatureFit.Result fit = null;
+            long fitStart = System.nanoTime();
+            if (fitTemperature) {
+              fit = fitTemperature(all, t -> {
+                PartitionStats step = null;
+                for (int i = 0; i < tables.size(); i++) {
+                  InputTable table = tables.get(i);
+                  PartitionStats p = eng.evaluate(kept.isEmpty() ? table.rows
+                      : table.forEvaluation(in.input, weightCol != null, targetCol != null,
+                          false), specs.get(i).temperatureStep(t)).stats();
+                  step = step == null ? p : step.merge(p);
+                }
+                return step;
+              });
+            }
+            return new Evaluation(tables, all, groups, partitions, seconds, fit,
+                (System.nanoTime() - fitStart) / 1e9);
           });
     }
     PartitionStats stats = done.stats();
@@ -234,8 +261,12 @@ final class EvaluateCommand implements Callable<Integer> {
     opts.put("per_class", perClass);
     opts.put("bootstrap", bootstrap == null ? null : (long) bootstrap);
     opts.put("seed", bootstrap == null ? null : seed);
+    opts.put("fit_temperature", fitTemperature);
     Summary summary = new Summary(stats, !in.noLabel, in.topK, dtype.label(), seconds, facts,
         opts, intervals, done.groups());
+    if (done.fit() != null) {
+      summary.temperatureFit(done.fit(), done.fitSeconds());
+    }
 
     if (out != null) {
       writeOutputs(spark, out, summary.json(), stats.perClass());
@@ -254,8 +285,32 @@ final class EvaluateCommand implements Callable<Integer> {
     return Main.OK;
   }
 
+  /**
+   * Fits the temperature from the evaluation at T = 1, its first step; refuses to fit on fewer
+   * than {@link TemperatureFit#MIN_ROWS} rows.
+   */
+  private TemperatureFit.Result fitTemperature(PartitionStats atOne, TemperatureFit.Pass pass) {
+    long rows = atOne.temperature().rows();
+    if (rows < TemperatureFit.MIN_ROWS) {
+      throw new UserError("--fit-temperature needs at least " + TemperatureFit.MIN_ROWS
+          + " evaluated rows of finite loss to fit on, but " + in.input + " has " + rows
+          + " (on fewer, the fitted temperature runs off to 0 or without bound).");
+    }
+    return TemperatureFit.fit(atOne, pass);
+  }
+
   /** Refuses options that do not go together, or out of their range, with one sentence. */
   private void checkCombinations() {
+    if (fitTemperature) {
+      if (in.noLabel || targetCol != null) {
+        throw new UserError("--fit-temperature fits the NLL of a class label: drop it or "
+            + (in.noLabel ? "--no-label." : "--target-col."));
+      }
+      if (in.temperature != 1.0) {
+        throw new UserError("--fit-temperature starts from the logits as they are: drop it or"
+            + " --temperature" + (in.temperatureFrom == null ? "" : "-from") + ".");
+      }
+    }
     if (targetCol != null && in.noLabel) {
       throw new UserError("--target-col gives the loss a target: drop it or --no-label.");
     }

@@ -330,8 +330,10 @@ final class InputTable {
       }
       columns[at] = columns[at].cast(DataTypes.StringType)
           .as(EvalSpec.GROUP_COLUMN.fieldNames()[0]);
+      at++;
     }
-    return rows.select(columns);
+    // a kept column not asked for (the group's, for a step of --fit-temperature) is left out
+    return rows.select(Arrays.copyOf(columns, at));
   }
 
   private static UserError wrongType(String what, StructField f, String input, String expected) {

@@ -1,8 +1,16 @@
 package org.stablesoftmax.job;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.stablesoftmax.evaluate.Engine;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.StableSoftmax;
@@ -45,6 +53,11 @@ final class LogitsOptions {
       description = "Divide the logits by T (default ${DEFAULT-VALUE}).")
   double temperature;
 
+  @Option(names = "--temperature-from", paramLabel = "FILE",
+      description = "Divide the logits by the temperature fitted by evaluate --fit-temperature:"
+          + " FILE is the summary.json it wrote (its calibration.temperature.fitted).")
+  String temperatureFrom;
+
   @Option(names = "--top-k", paramLabel = "K",
       description = "The k of top-k (default ${DEFAULT-VALUE}).")
   int topK;
@@ -72,11 +85,18 @@ final class LogitsOptions {
           + " (default ${DEFAULT-VALUE}).")
   long batchBytes;
 
-  /** Checks the values that picocli cannot. */
-  void check() {
+  /** Checks the values that picocli cannot, and reads --temperature-from's temperature. */
+  void check() throws IOException {
     if (!StableSoftmax.isValidTemperature(temperature)) {
       throw new UserError("--temperature must be a positive number between 1e-300 and 1e300,"
           + " got " + temperature + ".");
+    }
+    if (temperatureFrom != null) {
+      if (temperature != 1.0) {
+        throw new UserError("--temperature and --temperature-from both set the temperature:"
+            + " drop one of them.");
+      }
+      temperature = fittedTemperature(temperatureFrom);
     }
     if (topK < 1) {
       throw new UserError("--top-k must be at least 1, got " + topK + ".");
@@ -89,6 +109,37 @@ final class LogitsOptions {
           + batchBytes + ".");
     }
   }
+
+  /**
+   * The temperature that {@code evaluate --fit-temperature} wrote in the summary {@code file}.
+   *
+   * @throws UserError if the file does not exist, is not JSON, or holds no valid fitted
+   *     temperature
+   */
+  static double fittedTemperature(String file) throws IOException {
+    Path path = new Path(file);
+    FileSystem fs = path.getFileSystem(new Configuration());
+    if (!fs.isFile(path)) {
+      throw new UserError("The summary " + path + " does not exist; fix --temperature-from.");
+    }
+    JsonNode summary;
+    try (InputStream in = fs.open(path)) {
+      summary = new ObjectMapper().readTree(in);
+    } catch (JsonProcessingException e) {
+      throw new UserError("The summary " + path + " is not JSON (" + Main.oneLine(e)
+          + "); fix --temperature-from.", e);
+    }
+    JsonNode fitted = summary == null ? null : summary.at(FITTED);
+    double t = fitted != null && fitted.isNumber() ? fitted.doubleValue() : Double.NaN;
+    if (!StableSoftmax.isValidTemperature(t)) {
+      throw new UserError("The summary " + path + " holds no fitted temperature (" + FITTED
+          + "): write one with evaluate --fit-temperature --output DIR.");
+    }
+    return t;
+  }
+
+  /** Where a summary.json holds the fitted temperature. */
+  static final String FITTED = "/calibration/temperature/fitted";
 
   NaiveDtype dtype() {
     try {
@@ -114,6 +165,7 @@ final class LogitsOptions {
     opts.put("label_col", label());
     opts.put("id_col", idCol);
     opts.put("temperature", temperature);
+    opts.put("temperature_from", temperatureFrom);
     opts.put("top_k", (long) topK);
     opts.put("naive_dtype", dtype().label());
     opts.put("engine", engine().name().toLowerCase(Locale.ROOT));

@@ -20,6 +20,7 @@ import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.PerClassStats;
 import org.stablesoftmax.stats.RowId;
+import org.stablesoftmax.stats.TemperatureFit;
 
 /**
  * The results of an evaluation: {@code summary.json} and the short table printed at the end.
@@ -43,6 +44,12 @@ final class Summary {
   final Intervals intervals;
   /** The means over groups, or null without --group-col. */
   final GroupTotals groups;
+  /** The temperature fit, or null without --fit-temperature. */
+  private TemperatureFit.Result fit;
+  /** The evaluation at the fitted temperature, or null. */
+  private Summary fitted;
+  /** The seconds of the fit's passes after the first. */
+  private double fitSeconds;
 
   /**
    * The bootstrap's results: a 95% interval (or null) per metric, from {@code replicates}
@@ -68,6 +75,13 @@ final class Summary {
     this.options = options;
     this.intervals = intervals;
     this.groups = groups;
+  }
+
+  /** Adds the temperature fit of --fit-temperature: {@code calibration.temperature}. */
+  void temperatureFit(TemperatureFit.Result fit, double seconds) {
+    this.fit = fit;
+    this.fitSeconds = seconds;
+    this.fitted = new Summary(fit.after(), hasLabel, topK, naiveDtype, seconds, input, options);
   }
 
   /** The bootstrap interval of {@code metric}, or null (no bootstrap, or undefined). */
@@ -265,42 +279,13 @@ final class Summary {
       number(g, "classwise_ece", stats.perClass() == null ? Double.NaN
           : stats.perClass().classwiseEce());
       number(g, "adaptive_ece", hasLabel ? adaptiveEce() : Double.NaN);
-      g.writeArrayFieldStart("calibration");
-      long[] counts = stats.binCounts();
-      double[] weight = stats.binWeight();
-      double[] correct = stats.binCorrectWeight();
-      double[] confidence = stats.binConfidence();
-      double[] effective = stats.binEffectiveRows();
-      for (int b = 0; b < counts.length; b++) {
-        g.writeStartObject();
-        number(g, "from", PartitionStats.edge(b, counts.length));
-        number(g, "to", PartitionStats.edge(b + 1, counts.length));
-        g.writeNumberField("rows", counts[b]);
-        if (stats.weighted()) {
-          number(g, "weight", weight[b]);
-        }
-        double accuracy = weight[b] > 0 ? correct[b] / weight[b] : Double.NaN;
-        number(g, "mean_confidence", weight[b] > 0 ? confidence[b] / weight[b] : Double.NaN);
-        number(g, "accuracy", hasLabel ? accuracy : Double.NaN);
-        g.writeFieldName("accuracy_ci");
-        if (hasLabel && effective[b] > 0) {
-          // without weights the counts themselves; with, Kish's effective counts
-          double n = effective[b];
-          double[] ci = stats.weighted()
-              ? ClopperPearson.interval(Math.min(n, accuracy * n), n, 0.05)
-              : ClopperPearson.interval(stats.binCorrect()[b], counts[b], 0.05);
-          g.writeStartArray();
-          g.writeNumber(ShortestDouble.of(ci[0]));
-          g.writeNumber(ShortestDouble.of(ci[1]));
-          g.writeEndArray();
-        } else {
-          g.writeNull();
-        }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
+      calibrationTable(g, "calibration");
       adaptiveCalibration(g);
       g.writeEndObject();
+
+      if (fit != null) {
+        temperature(g);
+      }
 
       incidents(g, stats, naiveDtype);
 
@@ -455,6 +440,71 @@ final class Summary {
     g.writeEndObject();
   }
 
+  /**
+   * The equal-width calibration bins as an array {@code field}: per bin its edges, rows (and
+   * weight), mean confidence, accuracy and the accuracy's Clopper–Pearson interval.
+   */
+  private void calibrationTable(JsonGenerator g, String field) throws IOException {
+    g.writeArrayFieldStart(field);
+    long[] counts = stats.binCounts();
+    double[] weight = stats.binWeight();
+    double[] correct = stats.binCorrectWeight();
+    double[] confidence = stats.binConfidence();
+    double[] effective = stats.binEffectiveRows();
+    for (int b = 0; b < counts.length; b++) {
+      g.writeStartObject();
+      number(g, "from", PartitionStats.edge(b, counts.length));
+      number(g, "to", PartitionStats.edge(b + 1, counts.length));
+      g.writeNumberField("rows", counts[b]);
+      if (stats.weighted()) {
+        number(g, "weight", weight[b]);
+      }
+      double accuracy = weight[b] > 0 ? correct[b] / weight[b] : Double.NaN;
+      number(g, "mean_confidence", weight[b] > 0 ? confidence[b] / weight[b] : Double.NaN);
+      number(g, "accuracy", hasLabel ? accuracy : Double.NaN);
+      g.writeFieldName("accuracy_ci");
+      if (hasLabel && effective[b] > 0) {
+        // without weights the counts themselves; with, Kish's effective counts
+        double n = effective[b];
+        double[] ci = stats.weighted()
+            ? ClopperPearson.interval(Math.min(n, accuracy * n), n, 0.05)
+            : ClopperPearson.interval(stats.binCorrect()[b], counts[b], 0.05);
+        g.writeStartArray();
+        g.writeNumber(ShortestDouble.of(ci[0]));
+        g.writeNumber(ShortestDouble.of(ci[1]));
+        g.writeEndArray();
+      } else {
+        g.writeNull();
+      }
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  /**
+   * {@code calibration.temperature}: the fitted T, the fit's steps, and the plain NLL, ECE and
+   * Brier score at T = 1 and at T, with the calibration bins at T.
+   */
+  private void temperature(JsonGenerator g) throws IOException {
+    g.writeObjectFieldStart("calibration");
+    g.writeObjectFieldStart("temperature");
+    number(g, "fitted", fit.temperature());
+    g.writeNumberField("iterations", fit.iterations());
+    g.writeBooleanField("converged", fit.converged());
+    g.writeBooleanField("at_bound", fit.atBound());
+    g.writeNumberField("rows", stats.temperature().rows());
+    number(g, "nll_before", stats.temperature().meanNll());
+    number(g, "nll_after", fitted.stats.temperature().meanNll());
+    number(g, "ece_before", ece());
+    number(g, "ece_after", fitted.ece());
+    number(g, "brier_before", brier());
+    number(g, "brier_after", fitted.brier());
+    fitted.calibrationTable(g, "calibration_after");
+    number(g, "seconds", fitSeconds);
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
   // ---------------------------------------------------------------- the printed table
 
   String table() {
@@ -489,6 +539,13 @@ final class Summary {
       line(sb, "adaptive ECE", compact(adaptiveEce()));
       if (stats.perClass() != null) {
         line(sb, "classwise ECE", compact(stats.perClass().classwiseEce()));
+      }
+      if (fit != null) {
+        line(sb, "fitted temperature", compact(fit.temperature()) + String.format(
+            " (%d steps in %.2f s%s)", fit.iterations(), fitSeconds, fit.converged()
+                ? (fit.atBound() ? ", at the bound of 1/T" : "") : ", not converged"));
+        line(sb, "  NLL / ECE / Brier at T", compact(fitted.stats.temperature().meanNll())
+            + " / " + compact(fitted.ece()) + " / " + compact(fitted.brier()));
       }
     }
     line(sb, "mean entropy", compact(stats.entropyMean()) + " nats");

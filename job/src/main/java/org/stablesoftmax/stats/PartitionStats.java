@@ -57,6 +57,8 @@ public final class PartitionStats implements Serializable {
   private final BootstrapBuckets bootstrap;
   /** The per-class sums, with --per-class; null without. */
   private PerClassStats perClass;
+  /** The sums of a temperature-scaling step, with --fit-temperature; null without. */
+  private TemperatureSums temperature;
   /** The fine histogram of the top probabilities, for the equal-mass bins. */
   private final ConfidenceHistogram confidenceHistogram;
   // over all rows
@@ -381,6 +383,13 @@ public final class PartitionStats implements Serializable {
     if (perClass != null) {
       perClass.merge(other.perClass);
     }
+    if ((other.temperature == null) != (temperature == null)) {
+      throw new IllegalArgumentException("cannot merge a state with temperature sums and one"
+          + " without");
+    }
+    if (temperature != null) {
+      temperature.merge(other.temperature);
+    }
     confidenceHistogram.merge(other.confidenceHistogram);
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
@@ -450,6 +459,17 @@ public final class PartitionStats implements Serializable {
   public PartitionStats withPerClass() {
     perClass = new PerClassStats(bins);
     return this;
+  }
+
+  /** Keeps the sums of a temperature-scaling step from now on (before any row). */
+  public PartitionStats withTemperatureSums() {
+    temperature = new TemperatureSums();
+    return this;
+  }
+
+  /** The sums of a temperature-scaling step, or null for an evaluation without them. */
+  public TemperatureSums temperature() {
+    return temperature;
   }
 
   /** The per-class sums, or null for an evaluation without them. */
@@ -621,7 +641,7 @@ public final class PartitionStats implements Serializable {
         && Arrays.equals(binCorrect, t.binCorrect)
         && Arrays.equals(binConfidence, t.binConfidence)
         && Objects.equals(weights, t.weights) && Objects.equals(bootstrap, t.bootstrap)
-        && Objects.equals(perClass, t.perClass)
+        && Objects.equals(perClass, t.perClass) && Objects.equals(temperature, t.temperature)
         && confidenceHistogram.equals(t.confidenceHistogram)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,10 +44,7 @@ class AdaptiveCalibrationTest extends SparkTestBase {
   private static final List<Scored> SPREAD = new ArrayList<>();
   private static final List<Scored> ONE_CLASS = new ArrayList<>();
 
-  private static final StructType SCHEMA = new StructType().add("id", DataTypes.LongType)
-      .add("label", DataTypes.IntegerType)
-      .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false))
-      .add("w", DataTypes.DoubleType);
+  private static final StructType SCHEMA = InProcess.WEIGHTED_ROWS;
 
   @BeforeAll
   void write() {

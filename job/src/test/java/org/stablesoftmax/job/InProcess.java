@@ -25,6 +25,9 @@ final class InProcess {
       .add("label", DataTypes.IntegerType)
       .add("logits", DataTypes.createArrayType(DataTypes.DoubleType, false));
 
+  /** {@link #LABELED_ROWS} with a sample weight {@code w}. */
+  static final StructType WEIGHTED_ROWS = LABELED_ROWS.add("w", DataTypes.DoubleType);
+
   private InProcess() {}
 
   /** The exit code, stdout and stderr of one run. */
@@ -69,6 +72,9 @@ final class InProcess {
     s.remove("input");
     if (s.has("bootstrap")) {
       ((ObjectNode) s.get("bootstrap")).remove("seconds");
+    }
+    if (s.has("calibration")) {
+      ((ObjectNode) s.at("/calibration/temperature")).remove("seconds");
     }
     ((ObjectNode) s.get("options")).remove(List.of(options));
     return s.toPrettyString();

@@ -554,15 +554,23 @@ public final class SoftmaxRow {
   }
 
   /**
-   * The mean and the variance of the row's logits as stored (not divided by T) under its softmax
-   * at T, {@code Σ p_i x_i} and {@code Σ p_i (x_i - mean)^2}, into {@code out[0]} and {@code
-   * out[1]}: with {@code β = 1 / T}, the first and second derivatives in β of the cross-entropy
-   * {@code log Σ exp(β x_i) - β x_y} are {@code mean - x_y} and the variance, which temperature
-   * scaling (Guo et al. 2017) minimizes over. Masked classes ({@code p_i = 0}) add nothing; NaN
-   * for an empty or non-finite row. Each sum is taken about the largest logit, so that it adds
-   * small terms.
+   * The first and second derivatives in {@code β = 1 / T} of the row's cross-entropy {@code
+   * log Σ exp(β x_i) - β x_y} (x the logits as stored, not divided by T) at the row's T, into
+   * {@code out[0]} and {@code out[1]}: {@code E_p[x] - x_y} and {@code Var_p[x] = Σ p_i (x_i -
+   * E_p[x])^2}, p the softmax at T. Temperature scaling (Guo et al. 2017) minimizes the mean
+   * cross-entropy over β with them. Both sums are taken about the largest logit m, so that they
+   * add small terms: the first derivative is {@code Σ p_i (x_i - m) + (m - x_y)}, which keeps
+   * its digits where the label's class takes nearly all the mass (not {@code (m + d) - x_y},
+   * where {@code d} would vanish below an ulp of m). Masked classes ({@code p_i = 0}) add
+   * nothing; the first is {@code +inf} for a masked label; both NaN for an empty or non-finite
+   * row.
+   *
+   * @throws IllegalArgumentException if the row is not empty and the label is out of range
    */
-  public void logitMoments(double[] out) {
+  public void temperatureDerivatives(int label, double[] out) {
+    if (len > 0) {
+      Checks.label(label, len);
+    }
     if (state != State.FINITE) {
       out[0] = Double.NaN;
       out[1] = Double.NaN;
@@ -575,7 +583,6 @@ public final class SoftmaxRow {
         d += p * (x[off + i] - max);
       }
     }
-    double mean = max + d;
     double v = 0;
     for (int i = 0; i < len; i++) {
       double p = probability(i);
@@ -584,9 +591,10 @@ public final class SoftmaxRow {
         v += p * u * u;
       }
     }
-    out[0] = mean;
+    out[0] = d + (max - x[off + label]);
     out[1] = v;
   }
+
 
   /**
    * The multiclass Brier score of the row, {@code Σ_i (p_i - [i = label])^2}, in [0, 2], as

@@ -17,6 +17,7 @@ import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.BootstrapIntervals.Metric;
 import org.stablesoftmax.stats.ClopperPearson;
 import org.stablesoftmax.stats.GroupTotals;
+import org.stablesoftmax.stats.LossHistogram;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.PerClassStats;
 import org.stablesoftmax.stats.RowId;
@@ -215,6 +216,7 @@ final class Summary {
         interval(g, "perplexity_ci", Metric.LOSS_MEAN, true);
         g.writeNumberField("finite", stats.lossFinite());
         g.writeNumberField("non_finite", stats.lossNonFinite());
+        lossHistogram(g, stats.lossHistogram());
         g.writeEndObject();
       } else {
         g.writeNull();
@@ -351,6 +353,27 @@ final class Summary {
       g.writeNumber(ShortestDouble.of(exp ? StrictMath.exp(v) : v));
     }
     g.writeEndArray();
+  }
+
+  /**
+   * The {@code histogram} of the losses: the {@link LossHistogram#BINS} + 1 log-spaced
+   * {@code edges}, the {@code rows} of each bin between them, and the rows counted apart
+   * ({@code zero}, {@code below} the first edge, {@code above} the last, ...), exact counts.
+   */
+  private static void lossHistogram(JsonGenerator g, LossHistogram h) throws IOException {
+    g.writeObjectFieldStart("histogram");
+    g.writeArrayFieldStart("edges");
+    for (int k = 0; k <= LossHistogram.BINS; k++) {
+      g.writeNumber(ShortestDouble.of(LossHistogram.edge(k)));
+    }
+    g.writeEndArray();
+    g.writeFieldName("rows");
+    long[] counts = h.counts();
+    g.writeArray(counts, 0, counts.length);
+    for (LossHistogram.Outside kind : LossHistogram.Outside.values()) {
+      g.writeNumberField(kind.name().toLowerCase(Locale.ROOT), h.count(kind));
+    }
+    g.writeEndObject();
   }
 
   /**

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.report.Figures;
 import org.stablesoftmax.stats.AdaptiveBins;
 import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.BootstrapIntervals;
@@ -550,23 +551,9 @@ final class Summary {
     sb.append(String.format("  %-28s %s%n", name, value));
   }
 
-  /**
-   * Six decimals from 1e-4 to 1e6 (and 0); outside, six significant digits in scientific
-   * notation without trailing zeros ({@code 4.4e+300}); {@code inf}, {@code -inf}, and
-   * {@code n/a} for NaN (undefined: a mean of nothing).
-   */
+  /** A figure as the table and the report print it: {@link Figures#compact}. */
   private static String compact(double v) {
-    if (Double.isNaN(v)) {
-      return "n/a";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "inf" : "-inf";
-    }
-    double a = Math.abs(v);
-    if (a == 0 || (a >= 1e-4 && a < 1e6)) {
-      return String.format("%.6f", v);
-    }
-    return String.format(Locale.ROOT, "%.5e", v).replaceFirst("\\.?0+e", "e");
+    return Figures.compact(v);
   }
 
   private static String percent(double v) {

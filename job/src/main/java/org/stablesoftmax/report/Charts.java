@@ -140,7 +140,7 @@ public final class Charts {
         s.text(x0, bottom + 16, "middle", "tick", b.edgeLabel());
       }
       if (b.label() != null) {
-        s.text(x0 + slot / 2, bottom + 32, "middle", "tick", b.label());
+        s.text(x0 + slot / 2, bottom + 32, "middle", "tick small", b.label());
       }
       if (b.value() > 0) {
         double height = scale * Math.log10(1 + b.value());

@@ -49,7 +49,8 @@ public final class Report {
       border-bottom:1px solid var(--grid)}
       td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
       .num{font-variant-numeric:tabular-nums}
-      .ci,.note{color:var(--muted)}.sub{padding-left:1.2em}
+      .ci,.note{color:var(--muted)}th.sub{padding-left:1.2em;font-weight:normal}
+      #headline th{white-space:nowrap;width:1%;padding-right:16px}
       code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em}
       .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr));
       gap:12px}
@@ -57,7 +58,7 @@ public final class Report {
       details{margin-top:.5rem;font-size:.9rem}summary{cursor:pointer;color:var(--muted)}
       svg.chart{display:block;width:100%;height:auto;max-width:760px}
       svg text{font-size:11px;fill:var(--muted)}svg text.title{font-size:12px;fill:var(--fg)}
-      svg text.name,svg text.value{font-size:12px;fill:var(--fg)}svg text.count{font-size:10px}
+      svg text.name,svg text.value{font-size:12px;fill:var(--fg)}svg text.count,svg text.small{font-size:10px}
       .axis{stroke:var(--axis);stroke-width:1}.grid line,line.grid{stroke:var(--grid)}
       line.ref{stroke:var(--ref);stroke-dasharray:4 3}
       rect.bar{fill:var(--bar)}svg.reliability rect.bar{fill-opacity:.75}
@@ -281,15 +282,16 @@ public final class Report {
   }
 
   private void reliability() {
-    h.open("section", "class", "card wide", "id", "reliability")
+    JsonNode t = s.at("/calibration/temperature");
+    JsonNode after = t.path("calibration_after");
+    // before and after side by side take the page's width
+    h.open("section", "class", after.isArray() ? "card wide" : "card", "id", "reliability")
         .element("h2", "Reliability diagram");
     List<Charts.Bin> before = bins(s.at("/metrics/calibration"));
     if (before.stream().allMatch(b -> Double.isNaN(b.accuracy()))) {
       h.element("p", "No label: no accuracy to draw.", "class", "note").close("section");
       return;
     }
-    JsonNode t = s.at("/calibration/temperature");
-    JsonNode after = t.path("calibration_after");
     h.open("div", "class", "pair");
     figureOf(after.isArray() ? "Before temperature scaling (T = 1)"
         : "Equal-width bins of the top probability", "before",
@@ -437,7 +439,7 @@ public final class Report {
         || field.equals("positive_infinity") || field.equals("nan");
     if (n > 0 || always) {
       bars.add(new Charts.Bar(n, "loss " + what + ": " + Figures.count(n) + " rows", label, null,
-          4));
+          5));
     }
     if (n > 0) {
       table.add(new String[] {what, Figures.count(n)});

@@ -151,34 +151,7 @@ class ReportTest {
       Element e = (Element) figures.item(i);
       String pointer = e.getAttribute("data-metric");
       pointers.add(pointer);
-      JsonNode v = s.at(pointer);
-      assertThat(v.isMissingNode()).as("%s is in summary.json", pointer).isFalse();
-      String text = e.getTextContent();
-      if (v.isIntegralNumber()) {
-        assertThat(e.getAttribute("data-value")).as(pointer).isEqualTo(v.asText());
-        assertThat(text.replace(",", "")).as(pointer).isEqualTo(v.asText());
-      } else if (v.isNumber()) {
-        assertThat(Double.parseDouble(e.getAttribute("data-value"))).as(pointer)
-            .isEqualTo(v.doubleValue());
-        // the text is the value rounded to its last digit shown: six decimals or six
-        // significant digits (a percentage three decimals, the seconds two)
-        boolean percent = text.endsWith("%");
-        BigDecimal shown = new BigDecimal(percent ? text.substring(0, text.length() - 1) : text);
-        BigDecimal value = new BigDecimal(v.doubleValue()).scaleByPowerOfTen(percent ? 2 : 0);
-        // (scientific notation drops trailing zeros: half a unit of the sixth digit)
-        boolean scientific = text.contains("e");
-        BigDecimal halfUnit = scientific ? shown.abs().multiply(new BigDecimal("5e-6"))
-            : BigDecimal.valueOf(5, shown.scale() + 1);
-        assertThat(value.subtract(shown).abs()).as("%s: %s", pointer, text)
-            .isLessThanOrEqualTo(halfUnit);
-        if (!scientific) {
-          int digits = pointer.equals("/timing/evaluate_seconds") ? 2 : percent ? 3 : 6;
-          assertThat(shown.scale()).as("%s: %s", pointer, text).isEqualTo(digits);
-        }
-      } else {
-        assertThat(v.isNull()).as(pointer).isTrue();
-        assertThat(text).as(pointer).isEqualTo("n/a");
-      }
+      assertShown(s, pointer, e.getAttribute("data-value"), e.getTextContent());
     }
     assertThat(pointers).contains("/rows/total", "/rows/evaluated", "/rows/skipped",
         "/loss/mean", "/loss/perplexity", "/metrics/accuracy", "/metrics/top_k_accuracy",
@@ -186,6 +159,41 @@ class ReportTest {
         "/metrics/adaptive_ece", "/metrics/mean_entropy", "/incidents/naive_failure_rows",
         "/incidents/rows", "/incidents/rate", "/loss/non_finite",
         "/calibration/temperature/fitted", "/calibration/temperature/nll_after");
+  }
+
+  /**
+   * Asserts that a figure shown with {@code data-metric} {@code pointer} is summary.json's value:
+   * {@code dataValue} exactly, and {@code text} the value rounded to the last digit it shows
+   * (six decimals, or six significant digits; {@code n/a} for null).
+   */
+  static void assertShown(JsonNode s, String pointer, String dataValue, String text) {
+    JsonNode v = s.at(pointer);
+    assertThat(v.isMissingNode()).as("%s is in summary.json", pointer).isFalse();
+    if (v.isIntegralNumber()) {
+      assertThat(dataValue).as(pointer).isEqualTo(v.asText());
+      assertThat(text.replace(",", "")).as(pointer).isEqualTo(v.asText());
+    } else if (v.isNumber()) {
+      assertThat(Double.parseDouble(dataValue)).as(pointer)
+          .isEqualTo(v.doubleValue());
+      // the text is the value rounded to its last digit shown: six decimals or six
+      // significant digits (a percentage three decimals, the seconds two)
+      boolean percent = text.endsWith("%");
+      BigDecimal shown = new BigDecimal(percent ? text.substring(0, text.length() - 1) : text);
+      BigDecimal value = new BigDecimal(v.doubleValue()).scaleByPowerOfTen(percent ? 2 : 0);
+      // (scientific notation drops trailing zeros: half a unit of the sixth digit)
+      boolean scientific = text.contains("e");
+      BigDecimal halfUnit = scientific ? shown.abs().multiply(new BigDecimal("5e-6"))
+          : BigDecimal.valueOf(5, shown.scale() + 1);
+      assertThat(value.subtract(shown).abs()).as("%s: %s", pointer, text)
+          .isLessThanOrEqualTo(halfUnit);
+      if (!scientific) {
+        int digits = pointer.equals("/timing/evaluate_seconds") ? 2 : percent ? 3 : 6;
+        assertThat(shown.scale()).as("%s: %s", pointer, text).isEqualTo(digits);
+      }
+    } else {
+      assertThat(v.isNull()).as(pointer).isTrue();
+      assertThat(text).as(pointer).isEqualTo("n/a");
+    }
   }
 
   @Test

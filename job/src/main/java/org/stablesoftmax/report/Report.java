@@ -51,6 +51,7 @@ public final class Report {
       .num{font-variant-numeric:tabular-nums}
       .ci,.note{color:var(--muted)}th.sub{padding-left:1.2em;font-weight:normal}
       #headline th{white-space:nowrap;width:1%;padding-right:16px}
+      #incidents td:first-child{white-space:nowrap}
       code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em}
       .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr));
       gap:12px}

@@ -65,6 +65,8 @@ public final class Report {
       rect.bar{fill:var(--bar)}svg.reliability rect.bar{fill-opacity:.75}
       line.band{stroke:var(--band);stroke-width:2}circle.point{fill:var(--point)}
       footer{color:var(--muted);font-size:.85rem;margin-top:16px}
+      @media (max-width:600px){main{padding:8px}.card{padding:10px}
+      #headline th{white-space:normal;overflow-wrap:normal;width:auto;padding-right:8px}}
       """;
 
   private final JsonNode s;
@@ -290,7 +292,8 @@ public final class Report {
         .element("h2", "Reliability diagram");
     List<Charts.Bin> before = bins(s.at("/metrics/calibration"));
     if (before.stream().allMatch(b -> Double.isNaN(b.accuracy()))) {
-      h.element("p", "No label: no accuracy to draw.", "class", "note").close("section");
+      h.element("p", s.at("/loss").isNull() ? "No label (--no-label): no accuracy to draw."
+          : "No evaluated row: nothing to draw.", "class", "note").close("section");
       return;
     }
     h.open("div", "class", "pair");

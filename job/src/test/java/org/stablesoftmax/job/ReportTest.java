@@ -287,6 +287,27 @@ class ReportTest {
     assertThat(byCalibration).hasSize(20).isEqualTo(largest);
   }
 
+  @Test
+  void withoutALabelOrIncidentsThePageSaysSoAndDrawsWhatThereIs() throws Exception {
+    PartitionStats stats = new PartitionStats();
+    for (int i = 0; i < 50; i++) {
+      stats.row(RowId.of(i), 0);
+      stats.evaluatedUnlabeled(1.0, 0.5, 0.3 + i / 100.0);
+    }
+    JsonNode s = JSON.readTree(new Summary(stats, false, 5, "float32", 1.0,
+        new LinkedHashMap<>(), new LinkedHashMap<>()).json());
+    Document d = parse(Report.html(s, null));
+    assertThat(select(d, "//*[@id='reliability']//*[local-name()='svg']").getLength()).isZero();
+    assertThat(select(d, "//*[@id='reliability']/p").item(0).getTextContent())
+        .contains("--no-label");
+    assertThat(select(d, "//*[@id='loss']").getLength()).as("no loss, no histogram").isZero();
+    assertThat(select(d, "//*[@data-metric='/loss/mean']").getLength()).isZero();
+    assertThat(marks(d, "//*[@id='confidence']")).isEqualTo(nonEmptyBins(
+        s.at("/metrics/calibration")));
+    assertThat(select(d, "//*[@id='incidents']/p").item(0).getTextContent())
+        .startsWith("No incidents");
+  }
+
   private static List<String> names(Document d, String section) throws Exception {
     NodeList names = select(d, "//*[@id='" + section + "']//*[local-name()='text'"
         + " and @class='name']");

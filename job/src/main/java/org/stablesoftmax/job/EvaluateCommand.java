@@ -248,6 +248,7 @@ final class EvaluateCommand implements Callable<Integer> {
     System.out.print(summary.table());
     if (out != null) {
       System.out.println("  summary: " + new Path(output, "summary.json"));
+      System.out.println("  report:  " + new Path(output, "report.html"));
     }
     if (maxIncidentRate != null && summary.incidentRate() > maxIncidentRate) {
       System.err.printf("stablesoftmax: %.4f%% of the rows have incidents, more than"

@@ -77,10 +77,13 @@ public final class Charts {
     }
     s.text(LEFT - 6, bottom + 50, "end", "tick", "rows");
     if (bins.size() <= 40) {
-      for (Bin b : bins) {
+      for (int i = 0; i < bins.size(); i++) {
+        Bin b = bins.get(i);
         double xm = (x(b.from()) + x(b.to())) / 2;
         if (bins.size() <= 16) {
-          s.text(xm, bottom + 50, "middle", "count", Figures.shortCount(b.rows()));
+          // more than 10 bins: every other count a line lower, so wide counts do not touch
+          double y = bottom + (bins.size() > 10 && i % 2 == 1 ? 63 : 50);
+          s.text(xm, y, "middle", "count", Figures.shortCount(b.rows()));
         } else {
           s.turnedText(xm + 3, bottom + 66, -90, "start", "count", Figures.shortCount(b.rows()));
         }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -114,7 +115,7 @@ class ReportBrowserTest extends SparkTestBase {
     Matcher m = Pattern.compile("<pre id=\"probe\">([A-Za-z0-9+/=]+)</pre>").matcher(dom);
     assertThat(m.find()).as("the probe ran: %s", dom.length() > 2000
         ? dom.substring(dom.length() - 2000) : dom).isTrue();
-    return JSON.readTree(java.util.Base64.getDecoder().decode(m.group(1)));
+    return JSON.readTree(Base64.getDecoder().decode(m.group(1)));
   }
 
   /** Asserts the page's charts are all there and each has drawn marks. */

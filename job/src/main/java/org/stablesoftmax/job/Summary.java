@@ -532,7 +532,7 @@ final class Summary {
    * notation without trailing zeros ({@code 4.4e+300}); {@code inf}, {@code -inf}, and
    * {@code n/a} for NaN (undefined: a mean of nothing).
    */
-  private static String compact(double v) {
+  static String compact(double v) {
     if (Double.isNaN(v)) {
       return "n/a";
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.math.MathContext;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,46 +17,6 @@ import org.junit.jupiter.api.Test;
  */
 class McNemarTest {
 
-  private static final MathContext MC = new MathContext(50);
-
-  /** The p-value exactly, as a fraction: 2 Σ_{i <= k} C(n, i) / 2^n, capped at 1. */
-  private static BigDecimal exact(long b01, long b10) {
-    int n = (int) (b01 + b10);
-    int k = (int) Math.min(b01, b10);
-    BigInteger sum = BigInteger.ZERO;
-    BigInteger c = BigInteger.ONE;
-    for (int i = 0; i <= k; i++) {
-      sum = sum.add(c);
-      c = c.multiply(BigInteger.valueOf(n - i)).divide(BigInteger.valueOf(i + 1));
-    }
-    BigDecimal p = new BigDecimal(sum.shiftLeft(1)).divide(
-        new BigDecimal(BigInteger.ONE.shiftLeft(n)), MC);
-    return p.min(BigDecimal.ONE);
-  }
-
-  /**
-   * The p-value to 50 digits for any n: P(X = k) as the product of (n - k + i) / i over i in
-   * [1, k] times 2^-n, then the earlier terms by their ratios, each step rounded to 50 digits.
-   */
-  private static BigDecimal reference(long b01, long b10) {
-    long n = b01 + b10;
-    long k = Math.min(b01, b10);
-    if (2 * k + 1 >= n) {
-      return BigDecimal.ONE;
-    }
-    BigDecimal term = BigDecimal.ONE.divide(new BigDecimal(2).pow((int) n, MC), MC);
-    for (long i = 1; i <= k; i++) {
-      term = term.multiply(BigDecimal.valueOf(n - k + i)).divide(BigDecimal.valueOf(i), MC);
-    }
-    BigDecimal sum = term;
-    BigDecimal stop = term.movePointLeft(40);
-    for (long i = k; i >= 1 && term.compareTo(stop) > 0; i--) {
-      term = term.multiply(BigDecimal.valueOf(i)).divide(BigDecimal.valueOf(n - i + 1), MC);
-      sum = sum.add(term, MC);
-    }
-    return sum.multiply(BigDecimal.valueOf(2), MC).min(BigDecimal.ONE);
-  }
-
   private static double relativeError(double got, BigDecimal expected) {
     return new BigDecimal(got).subtract(expected).abs()
         .divide(expected, MathContext.DECIMAL64).doubleValue();
@@ -68,7 +27,7 @@ class McNemarTest {
       "25, 25", "24, 26", "1, 60", "100, 140", "333, 400", "0, 1000", "40, 1000",
       "1500, 1200", "10, 1074", "20, 42", "7, 49", "27, 29", "30, 32"})
   void smallCountsGiveTheExactFraction(long b01, long b10) {
-    BigDecimal expected = exact(b01, b10);
+    BigDecimal expected = McNemarReference.exact(b01, b10);
     double p = McNemar.pValue(b01, b10);
     assertThat(relativeError(p, expected)).as("p = %s, exactly %s", p, expected)
         .isLessThanOrEqualTo(1e-12);
@@ -76,7 +35,7 @@ class McNemarTest {
       // correctly rounded: the nearest double to the exact fraction
       assertThat(p).isEqualTo(expected.doubleValue());
     }
-    assertThat(reference(b01, b10).subtract(expected).abs()
+    assertThat(McNemarReference.reference(b01, b10).subtract(expected).abs()
         .compareTo(expected.movePointLeft(40))).as("the reference").isLessThanOrEqualTo(0);
   }
 
@@ -98,7 +57,7 @@ class McNemarTest {
   @CsvSource({"999000, 1001000", "995000, 1005000", "990000, 1010000", "1003100, 996700",
       "1500000, 1502000", "2999000, 3000000", "499000, 503000"})
   void countsInTheMillionsMatchTheBigDecimalReference(long b01, long b10) {
-    BigDecimal expected = reference(b01, b10);
+    BigDecimal expected = McNemarReference.reference(b01, b10);
     double p = McNemar.pValue(b01, b10);
     assertThat(relativeError(p, expected)).as("p = %s, reference %s", p,
         expected.round(new MathContext(20))).isLessThanOrEqualTo(1e-12);
@@ -107,7 +66,7 @@ class McNemarTest {
   @Test
   void theLogarithmHoldsWhereThePValueUnderflows() {
     // n = 2,000,000 at 30 standard deviations: p is about 1e-197, its log to 1e-12 relative
-    BigDecimal p = reference(970000, 1030000);
+    BigDecimal p = McNemarReference.reference(970000, 1030000);
     double log10 = Math.log10(p.unscaledValue().doubleValue()) - p.scale()
         + 0.0; // unscaled value has 50 digits: its log10 is exact to a double
     assertThat(Math.abs(McNemar.log10PValue(970000, 1030000) - log10))

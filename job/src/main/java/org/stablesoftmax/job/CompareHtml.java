@@ -2,6 +2,7 @@ package org.stablesoftmax.job;
 
 import java.util.List;
 import org.stablesoftmax.compare.PairedStats.Kind;
+import org.stablesoftmax.report.Figures;
 
 /**
  * {@code compare.html}: one self-contained page (no script, no external resource, no link), the
@@ -45,9 +46,9 @@ final class CompareHtml {
       double b = CompareSummary.value(s.b, m);
       double d = m == CompareSummary.Headline.LOSS_MEAN ? s.stats.lossDifferenceMean() : b - a;
       h.append("<tr><td>").append(esc(m.label)).append("</td><td>")
-          .append(Summary.compact(a)).append(ci(s.interval(0, m))).append("</td><td>")
-          .append(Summary.compact(b)).append(ci(s.interval(1, m))).append("</td><td>")
-          .append(Summary.compact(d))
+          .append(Figures.compact(a)).append(ci(s.interval(0, m))).append("</td><td>")
+          .append(Figures.compact(b)).append(ci(s.interval(1, m))).append("</td><td>")
+          .append(Figures.compact(d))
           .append(m == CompareSummary.Headline.LOSS_MEAN ? ci(s.lossDifferenceInterval()) : "")
           .append("</td></tr>\n");
     }
@@ -55,7 +56,7 @@ final class CompareHtml {
 
     h.append("<h2>Paired results</h2>\n<div class=\"wrap\"><table>\n");
     row(h, "paired mean loss difference (B &minus; A)",
-        Summary.compact(s.stats.lossDifferenceMean()) + ci(s.lossDifferenceInterval()));
+        Figures.compact(s.stats.lossDifferenceMean()) + ci(s.lossDifferenceInterval()));
     row(h, "pairs with both losses finite", String.format("%,d", s.stats.lossPairs()));
     row(h, "McNemar b01 (A right, B wrong)", String.format("%,d", s.stats.aOnlyRight()));
     row(h, "McNemar b10 (A wrong, B right)", String.format("%,d", s.stats.bOnlyRight()));
@@ -80,8 +81,8 @@ final class CompareHtml {
   }
 
   private static String ci(double[] ci) {
-    return ci == null ? "" : " <span class=\"muted\">[" + Summary.compact(ci[0]) + ", "
-        + Summary.compact(ci[1]) + "]</span>";
+    return ci == null ? "" : " <span class=\"muted\">[" + Figures.compact(ci[0]) + ", "
+        + Figures.compact(ci[1]) + "]</span>";
   }
 
   /** Grouped bars: per metric, A's and B's value, on a common scale from 0. */
@@ -112,11 +113,11 @@ final class CompareHtml {
             .append(y + side * bar).append("\" width=\"").append(String.format("%.2f", w))
             .append("\" height=\"").append(bar - 2).append("\" fill=\"var(--")
             .append(side == 0 ? 'a' : 'b').append(")\"><title>").append(side == 0 ? "A" : "B")
-            .append(' ').append(esc(m.label)).append(' ').append(Summary.compact(v))
+            .append(' ').append(esc(m.label)).append(' ').append(Figures.compact(v))
             .append("</title></rect>\n");
         svg.append("<text x=\"").append(String.format("%.2f", left + w + 4)).append("\" y=\"")
             .append(y + side * bar + bar - 3).append("\">").append(side == 0 ? "A " : "B ")
-            .append(Summary.compact(v)).append("</text>\n");
+            .append(Figures.compact(v)).append("</text>\n");
       }
       y += group;
     }

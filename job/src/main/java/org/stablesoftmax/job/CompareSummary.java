@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import org.stablesoftmax.compare.McNemar;
 import org.stablesoftmax.compare.PairedStats;
 import org.stablesoftmax.compare.PairedStats.Kind;
+import org.stablesoftmax.report.Figures;
 import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.BootstrapIntervals.Metric;
@@ -423,19 +424,19 @@ final class CompareSummary {
       double va = value(a, h);
       double vb = value(b, h);
       double d = h == Headline.LOSS_MEAN ? stats.lossDifferenceMean() : vb - va;
-      Summary.line(sb, "  " + label, columns(Summary.compact(va), Summary.compact(vb),
-          Summary.compact(d)));
+      Summary.line(sb, "  " + label, columns(Figures.compact(va), Figures.compact(vb),
+          Figures.compact(d)));
     }
     if (stats.a().perClass() != null) {
       double[] fa = PerClassStats.averages(stats.a().perClass().figures());
       double[] fb = PerClassStats.averages(stats.b().perClass().figures());
-      Summary.line(sb, "  macro F1", columns(Summary.compact(fa[2]), Summary.compact(fb[2]),
-          Summary.compact(fb[2] - fa[2])));
+      Summary.line(sb, "  macro F1", columns(Figures.compact(fa[2]), Figures.compact(fb[2]),
+          Figures.compact(fb[2] - fa[2])));
     }
     double[] ci = lossDifferenceInterval();
-    Summary.line(sb, "paired loss B - A", Summary.compact(stats.lossDifferenceMean())
-        + (ci == null ? "" : "  95% CI [" + Summary.compact(ci[0]) + ", "
-            + Summary.compact(ci[1]) + "]")
+    Summary.line(sb, "paired loss B - A", Figures.compact(stats.lossDifferenceMean())
+        + (ci == null ? "" : "  95% CI [" + Figures.compact(ci[0]) + ", "
+            + Figures.compact(ci[1]) + "]")
         + String.format(" over %,d pairs", stats.lossPairs()));
     Summary.line(sb, "McNemar exact", String.format("b01 = %,d, b10 = %,d, p = %s",
         stats.aOnlyRight(), stats.bOnlyRight(), pValueText()));

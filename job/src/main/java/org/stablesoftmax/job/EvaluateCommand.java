@@ -1,5 +1,6 @@
 package org.stablesoftmax.job;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,6 +19,7 @@ import org.stablesoftmax.evaluate.EvalSpec;
 import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.Scores;
+import org.stablesoftmax.report.Report;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.GroupTotals;
 import org.stablesoftmax.stats.PartitionStats;
@@ -31,7 +33,7 @@ import picocli.CommandLine.Option;
     description = "Evaluates logits stored as Parquet: exact mean cross-entropy, perplexity,"
         + " accuracy, top-k accuracy, entropy and calibration, and every row on which a naive"
         + " softmax would overflow, underflow or give NaN. Prints a table; with --output, writes"
-        + " DIR/summary.json.")
+        + " DIR/summary.json and DIR/report.html.")
 final class EvaluateCommand implements Callable<Integer> {
 
   /**
@@ -117,7 +119,8 @@ final class EvaluateCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--output", paramLabel = "DIR",
-      description = "Write DIR/summary.json (DIR must not exist or be empty, unless"
+      description = "Write DIR/summary.json and DIR/report.html, a self-contained page of"
+          + " charts (DIR must not exist or be empty, unless"
           + " --overwrite); without it, results are only printed.")
   String output;
 
@@ -353,15 +356,20 @@ final class EvaluateCommand implements Callable<Integer> {
     return Arrays.copyOf(out, n);
   }
 
-  /** Writes summary.json and, with per-class sums, per_class.parquet; then commits the output. */
+  /**
+   * Writes summary.json, report.html (drawn from the summary) and, with per-class sums,
+   * per_class.parquet; then commits the output.
+   */
   private static void writeOutputs(SparkSession spark, OutputDir out, String json,
       PerClassStats perClass) throws IOException {
     boolean done = false;
     try {
-      if (perClass != null) {
-        PerClassTable.write(spark, perClass.figures(), out.staging() + "/per_class.parquet");
+      List<PerClassStats.ClassFigures> figures = perClass == null ? null : perClass.figures();
+      if (figures != null) {
+        PerClassTable.write(spark, figures, out.staging() + "/per_class.parquet");
       }
       out.write("summary.json", json);
+      out.write("report.html", Report.html(new ObjectMapper().readTree(json), figures));
       out.commit();
       done = true;
     } finally {

@@ -11,12 +11,14 @@ import java.util.Locale;
 import java.util.Map;
 import org.stablesoftmax.kernel.IncidentKind;
 import org.stablesoftmax.kernel.StableSoftmax;
+import org.stablesoftmax.report.Figures;
 import org.stablesoftmax.stats.AdaptiveBins;
 import org.stablesoftmax.stats.BootstrapBuckets;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.BootstrapIntervals.Metric;
 import org.stablesoftmax.stats.ClopperPearson;
 import org.stablesoftmax.stats.GroupTotals;
+import org.stablesoftmax.stats.LossHistogram;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.PerClassStats;
 import org.stablesoftmax.stats.RowId;
@@ -215,6 +217,7 @@ final class Summary {
         interval(g, "perplexity_ci", Metric.LOSS_MEAN, true);
         g.writeNumberField("finite", stats.lossFinite());
         g.writeNumberField("non_finite", stats.lossNonFinite());
+        lossHistogram(g, stats.lossHistogram());
         g.writeEndObject();
       } else {
         g.writeNull();
@@ -351,6 +354,27 @@ final class Summary {
       g.writeNumber(ShortestDouble.of(exp ? StrictMath.exp(v) : v));
     }
     g.writeEndArray();
+  }
+
+  /**
+   * The {@code histogram} of the losses: the {@link LossHistogram#BINS} + 1 log-spaced
+   * {@code edges}, the {@code rows} of each bin between them, and the rows counted apart
+   * ({@code zero}, {@code below} the first edge, {@code above} the last, ...), exact counts.
+   */
+  private static void lossHistogram(JsonGenerator g, LossHistogram h) throws IOException {
+    g.writeObjectFieldStart("histogram");
+    g.writeArrayFieldStart("edges");
+    for (int k = 0; k <= LossHistogram.BINS; k++) {
+      g.writeNumber(ShortestDouble.of(LossHistogram.edge(k)));
+    }
+    g.writeEndArray();
+    g.writeFieldName("rows");
+    long[] counts = h.counts();
+    g.writeArray(counts, 0, counts.length);
+    for (LossHistogram.Outside kind : LossHistogram.Outside.values()) {
+      g.writeNumberField(kind.name().toLowerCase(Locale.ROOT), h.count(kind));
+    }
+    g.writeEndObject();
   }
 
   /**
@@ -527,23 +551,9 @@ final class Summary {
     sb.append(String.format("  %-28s %s%n", name, value));
   }
 
-  /**
-   * Six decimals from 1e-4 to 1e6 (and 0); outside, six significant digits in scientific
-   * notation without trailing zeros ({@code 4.4e+300}); {@code inf}, {@code -inf}, and
-   * {@code n/a} for NaN (undefined: a mean of nothing).
-   */
-  static String compact(double v) {
-    if (Double.isNaN(v)) {
-      return "n/a";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "inf" : "-inf";
-    }
-    double a = Math.abs(v);
-    if (a == 0 || (a >= 1e-4 && a < 1e6)) {
-      return String.format("%.6f", v);
-    }
-    return String.format(Locale.ROOT, "%.5e", v).replaceFirst("\\.?0+e", "e");
+  /** A figure as the table and the report print it: {@link Figures#compact}. */
+  private static String compact(double v) {
+    return Figures.compact(v);
   }
 
   private static String percent(double v) {

@@ -13,7 +13,7 @@ import org.stablesoftmax.kernel.IncidentKind;
  * What one partition of an evaluation found, mergeable into the whole: row counts and the
  * reasons for skipped rows, the exact sum of the losses, accuracy and top-k counts, the exact
  * sum of entropies and of Brier scores, a calibration histogram, a fine exact histogram of the
- * confidences (for equal-mass bins), and per incident kind a count and the smallest example row
+ * confidences (for equal-mass bins), a histogram of the losses, and per incident kind a count and the smallest example row
  * ids.
  *
  * <p>Every field is a count or an {@link ExactSum}, and the examples are the smallest ids, so a
@@ -59,6 +59,8 @@ public final class PartitionStats implements Serializable {
   private PerClassStats perClass;
   /** The fine histogram of the top probabilities, for the equal-mass bins. */
   private final ConfidenceHistogram confidenceHistogram;
+  /** The rows' losses (of rows with a label) in log-spaced bins. */
+  private final LossHistogram lossHistogram = new LossHistogram();
   // over all rows
   private final long[] incidentCount = new long[KINDS];
   private long naiveFailureRows;
@@ -243,6 +245,7 @@ public final class PartitionStats implements Serializable {
         weights.brierWeight.add(s);
       }
     }
+    lossHistogram.add(loss);
     if (Double.isFinite(loss)) {
       add(lossSum, s, loss);
       lossFinite++;
@@ -382,6 +385,7 @@ public final class PartitionStats implements Serializable {
       perClass.merge(other.perClass);
     }
     confidenceHistogram.merge(other.confidenceHistogram);
+    lossHistogram.merge(other.lossHistogram);
     rows += other.rows;
     other.skipped.forEach((reason, n) -> skipped.merge(reason, n, Long::sum));
     evaluated += other.evaluated;
@@ -529,6 +533,11 @@ public final class PartitionStats implements Serializable {
     return AdaptiveBins.of(confidenceHistogram, bins);
   }
 
+  /** The evaluated rows' losses (with a label) in log-spaced bins: a copy. */
+  public LossHistogram lossHistogram() {
+    return new LossHistogram().merge(lossHistogram);
+  }
+
   /** Rows per calibration bin. */
   public long[] binCounts() {
     return binCount.clone();
@@ -623,6 +632,7 @@ public final class PartitionStats implements Serializable {
         && Objects.equals(weights, t.weights) && Objects.equals(bootstrap, t.bootstrap)
         && Objects.equals(perClass, t.perClass)
         && confidenceHistogram.equals(t.confidenceHistogram)
+        && lossHistogram.equals(t.lossHistogram)
         && Arrays.equals(incidentCount, t.incidentCount)
         && naiveFailureRows == t.naiveFailureRows && incidentRows == t.incidentRows
         && nullGroupRows == t.nullGroupRows

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
@@ -16,6 +17,7 @@ import org.stablesoftmax.evaluate.EvalSpec;
 import org.stablesoftmax.kernel.CrossEntropyOptions;
 import org.stablesoftmax.kernel.NaiveDtype;
 import org.stablesoftmax.kernel.Scores;
+import org.stablesoftmax.report.CompareReport;
 import org.stablesoftmax.stats.BootstrapIntervals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -160,8 +162,9 @@ final class CompareCommand implements Callable<Integer> {
           ComparePerClass.write(spark, summary.perClass(), out.staging()
               + "/compare_per_class.parquet");
         }
-        out.write("compare.json", summary.json());
-        out.write("compare.html", CompareHtml.page(summary));
+        String json = summary.json();
+        out.write("compare.json", json);
+        out.write("compare.html", CompareReport.html(new ObjectMapper().readTree(json)));
         out.commit();
         done = true;
       } finally {

@@ -27,7 +27,8 @@ public final class Report {
   /** The classes shown in each of the worst-class charts. */
   public static final int WORST = 20;
 
-  private static final String CSS = """
+  /** The page style, shared by compare.html. */
+  static final String CSS = """
       :root{color-scheme:light dark;--bg:#ffffff;--card:#f5f7fa;--fg:#1c2128;--muted:#59636e;
       --grid:#d6dbe1;--axis:#59636e;--bar:#3d6fb5;--band:#c4501b;--point:#1c2128;--ref:#8a939c}
       @media (prefers-color-scheme:dark){:root{--bg:#0f1319;--card:#1a2029;--fg:#e4e8ee;

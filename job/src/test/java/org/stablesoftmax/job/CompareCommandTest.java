@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
@@ -368,6 +370,9 @@ class CompareCommandTest extends SparkTestBase {
           .isEqualTo((double) c[2] / c[0] - (double) c[1] / c[0]);
     }
     assertThat(s.at("/per_class/macro/f1/a").isNumber()).isTrue();
+    assertThat(Files.readString(out.resolve("x/compare.html"), StandardCharsets.UTF_8))
+        .contains("data-metric=\"/paired/loss_difference/mean_ci/0\"",
+            "data-metric=\"/per_class/macro/f1/difference\"", "id=\"per-class\"");
 
     // the same bits for other partitionings and the other engine
     for (String[] run : new String[][] {{"a1", "b1", "udf"}, {"a1", "b3", "arrow"},
@@ -393,9 +398,29 @@ class CompareCommandTest extends SparkTestBase {
     assertThat(s.has("bootstrap")).isFalse();
     assertThat(s.at("/paired/loss_difference").has("mean_ci")).isFalse();
     String html = Files.readString(out.resolve("o/compare.html"), StandardCharsets.UTF_8);
-    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg", "<rect class=\"bar\"",
-        "McNemar", "prefers-color-scheme: dark").doesNotContain("http://", "https://", "<script",
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg", "class=\"mark bar\"",
+        "McNemar", "prefers-color-scheme:dark").doesNotContain("http://", "https://", "<script",
         "<link");
+    // every figure on the page is compare.json's, named by its pointer
+    Matcher m = Pattern.compile("data-metric=\"([^\"]+)\" data-value=\"([^\"]+)\"")
+        .matcher(html);
+    int figures = 0;
+    while (m.find()) {
+      JsonNode v = s.at(m.group(1));
+      assertThat(v.isMissingNode()).as(m.group(1)).isFalse();
+      String shown = m.group(2);
+      if (v.isNull()) {
+        assertThat(shown).as(m.group(1)).isEqualTo("null");
+      } else if (v.isIntegralNumber()) {
+        assertThat(Long.parseLong(shown)).as(m.group(1)).isEqualTo(v.longValue());
+      } else {
+        assertThat(Double.parseDouble(shown)).as(m.group(1)).isEqualTo(v.doubleValue());
+      }
+      figures++;
+    }
+    assertThat(figures).isGreaterThan(40);
+    assertThat(html).contains("data-metric=\"/paired/loss_difference/mean\"",
+        "data-metric=\"/paired/mcnemar/b01\"", "data-metric=\"/b/metrics/ece\"");
     assertThat(Files.exists(out.resolve("o/compare_per_class.parquet"))).isFalse();
   }
 

@@ -318,7 +318,10 @@ final class CompareSummary {
     g.writeEndObject();
     g.writeObjectFieldStart("differences");
     for (Headline h : Headline.values()) {
-      Summary.number(g, h.key, value(b, h) - value(a, h));
+      if (h != Headline.LOSS_MEAN) {
+        // the loss's is loss_difference, over the pairs
+        Summary.number(g, h.key, value(b, h) - value(a, h));
+      }
     }
     g.writeEndObject();
     g.writeObjectFieldStart("mcnemar");

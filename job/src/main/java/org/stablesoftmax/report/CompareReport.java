@@ -154,8 +154,9 @@ public final class CompareReport {
           value /= 2; // the multiclass Brier score is in [0, 2]
         }
         String text = v.isNumber() ? Figures.compact(v.doubleValue()) : "n/a";
-        rows.add(new Charts.Row(m[0] + " " + side.toUpperCase(Locale.ROOT),
-            Math.max(value, 0), text, side.toUpperCase(Locale.ROOT) + ": " + m[0] + " " + text));
+        String name = m[0].replace("top-k", "top-" + s.at("/a/metrics/top_k").asInt());
+        rows.add(new Charts.Row(name + " " + side.toUpperCase(Locale.ROOT),
+            Math.max(value, 0), text, side.toUpperCase(Locale.ROOT) + ": " + name + " " + text));
       }
     }
     h.open("figure");

@@ -8,22 +8,27 @@ import ch.obermuhlner.math.big.BigDecimalMath;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
@@ -422,6 +427,39 @@ class CompareCommandTest extends SparkTestBase {
     assertThat(html).contains("data-metric=\"/paired/loss_difference/mean\"",
         "data-metric=\"/paired/mcnemar/b01\"", "data-metric=\"/b/metrics/ece\"");
     assertThat(Files.exists(out.resolve("o/compare_per_class.parquet"))).isFalse();
+  }
+
+  /**
+   * compare.html in Debian's chromium, headless, at 1280 px in light and dark mode: the page's
+   * background, many colours, and the bar chart's bars drawn in the theme's bar colour; the light
+   * screenshot is kept as target/compare-screenshot.png.
+   */
+  @Test
+  void theHtmlIsDrawnInABrowserInLightAndDarkMode(@TempDir Path out) throws Exception {
+    Chromium.require();
+    compare(data.resolve("a4"), data.resolve("b3"), out.resolve("o"), "--bootstrap", "50",
+        "--per-class");
+    Path page = out.resolve("o/compare.html");
+    int[][] themes = {{0xffffff, 0x3d6fb5}, {0x0f1319, 0x6fa2ec}};
+    for (int t = 0; t < 2; t++) {
+      Path png = Paths.get("target", t == 0 ? "compare-screenshot.png"
+          : "compare-screenshot-dark.png");
+      Chromium.screenshot(page, new Chromium.View(1280, 1800, t == 1), png);
+      BufferedImage image = ImageIO.read(png.toFile());
+      assertThat(image.getRGB(2, 2) & 0xffffff).as("the background").isEqualTo(themes[t][0]);
+      Set<Integer> colours = new HashSet<>();
+      long bar = 0;
+      for (int y = 0; y < image.getHeight(); y++) {
+        for (int x = 0; x < image.getWidth(); x++) {
+          int rgb = image.getRGB(x, y) & 0xffffff;
+          colours.add(rgb);
+          bar += rgb == themes[t][1] ? 1 : 0;
+        }
+      }
+      assertThat(colours.size()).as("distinct colours").isGreaterThan(100);
+      // 8 bars of about 100 x 18 pixels at least
+      assertThat(bar).as("pixels of the bars' colour").isGreaterThan(8 * 1000);
+    }
   }
 
   @Test

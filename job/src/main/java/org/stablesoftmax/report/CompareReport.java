@@ -35,9 +35,11 @@ public final class CompareReport {
 
   private final JsonNode s;
   private final Html h = new Html();
+  private final Cells cells;
 
   private CompareReport(JsonNode compare) {
     this.s = compare;
+    this.cells = new Cells(h, compare);
   }
 
   /** The page of {@code compare} (a parsed {@code compare.json}). */
@@ -259,61 +261,31 @@ public final class CompareReport {
   }
 
   private void settings() {
-    h.open("section", "class", "card wide", "id", "settings")
-        .element("h2", "Options and versions");
-    h.open("div", "class", "pair");
-    for (String[] part : new String[][] {{"options", "Options"}, {"versions", "Versions"}}) {
-      h.open("div").element("h3", part[1]).open("table").open("tbody");
-      for (Iterator<Map.Entry<String, JsonNode>> it = s.path(part[0]).fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        JsonNode v = e.getValue();
-        h.open("tr").open("th", "scope", "row").element("code", e.getKey()).close("th")
-            .element("td", v.isValueNode() ? v.asText() : v.toString()).close("tr");
-      }
-      h.close("tbody").close("table").close("div");
-    }
-    h.close("div").close("section").newline();
+    cells.settings(new String[][] {{"options", "Options"}, {"versions", "Versions"}});
   }
 
   private void row(String name, Runnable value) {
-    h.open("tr").element("th", name, "scope", "row").open("td");
-    value.run();
-    h.close("td").close("tr");
+    cells.row(name, value);
   }
 
   private void subRow(String name, Runnable value) {
-    h.open("tr").element("th", name, "scope", "row", "class", "sub").open("td");
-    value.run();
-    h.close("td").close("tr");
+    cells.subRow(name, value);
   }
 
   private void figure(String pointer) {
-    JsonNode v = s.at(pointer);
-    metric(pointer, v.isNumber() ? Figures.compact(v.doubleValue()) : "n/a");
+    cells.figure(pointer);
   }
 
   private void count(String pointer) {
-    JsonNode v = s.at(pointer);
-    metric(pointer, v.isNumber() ? Figures.count(v.longValue()) : "n/a");
+    cells.count(pointer);
   }
 
   /** A 95% interval: " [low, high]"; nothing where compare.json has none. */
   private void ci(String pointer) {
-    JsonNode v = s.at(pointer);
-    if (!v.isArray()) {
-      return;
-    }
-    h.open("span", "class", "ci").text(" [");
-    figure(pointer + "/0");
-    h.text(", ");
-    figure(pointer + "/1");
-    h.text("]").close("span");
+    cells.ci(pointer, " [");
   }
 
   private void metric(String pointer, String text) {
-    JsonNode v = s.at(pointer);
-    h.element("span", text, "class", "num", "data-metric", pointer, "data-value",
-        v.isNumber() ? (v.isIntegralNumber() ? Long.toString(v.longValue())
-            : Double.toString(v.doubleValue())) : "null");
+    cells.metric(pointer, text);
   }
 }

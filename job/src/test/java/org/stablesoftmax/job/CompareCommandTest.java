@@ -100,6 +100,8 @@ class CompareCommandTest extends SparkTestBase {
         BROWS.add(RowFactory.create(id, yb, box(xa))); // a duplicate in B
       }
     }
+    A.add(RowFactory.create(null, 1, box(new double[] {0, 1, 0, 0, 0}))); // a null id
+    A.add(RowFactory.create(null, 2, box(new double[] {0, 1, 0, 0, 0})));
     for (int k = 1; k <= 30; k++) {
       BROWS.add(RowFactory.create(-31L * k, 1, box(new double[] {0, 1, 0, 0, 0}))); // only in B
     }
@@ -189,6 +191,9 @@ class CompareCommandTest extends SparkTestBase {
   private static Map<Long, List<Side>> byId(List<Row> rows) {
     Map<Long, List<Side>> m = new HashMap<>();
     for (Row r : rows) {
+      if (r.isNullAt(0)) {
+        continue; // a null id: never paired
+      }
       Double[] l = (Double[]) r.get(2);
       double[] x = l == null ? null : Arrays.stream(l).mapToDouble(Double::doubleValue).toArray();
       m.computeIfAbsent(r.getLong(0), k -> new ArrayList<>()).add(new Side(r.getInt(1), x));
@@ -258,6 +263,8 @@ class CompareCommandTest extends SparkTestBase {
       }
     }
     assertThat(s.at("/ids/total").asLong()).isEqualTo(total);
+    assertThat(s.at("/ids/null_id_rows_a").asLong()).isEqualTo(2);
+    assertThat(s.at("/ids/null_id_rows_b").asLong()).isZero();
     assertThat(s.at("/input_a/rows/total").asLong()).isEqualTo(A.size());
     assertThat(s.at("/input_b/rows/total").asLong()).isEqualTo(BROWS.size());
     assertThat(s.at("/input_a/rows/skipped_by_reason/null_logits").asLong())

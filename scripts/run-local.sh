@@ -4,6 +4,7 @@
 #   scripts/run-local.sh                      generate a demo dataset, then evaluate it
 #   scripts/run-local.sh evaluate --input DIR [options]    any subcommand, as `stablesoftmax`
 #   scripts/run-local.sh generate --output DIR [options]
+#   scripts/run-local.sh compare --a DIR --b DIR --id-col id [options]
 #
 # Environment: DRIVER_MEMORY (default: spark.driver.memory from conf/spark-defaults.conf).
 set -euo pipefail

@@ -35,7 +35,12 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
 
   /** An evaluation whose Arrow vectors come from {@code allocator}, closed with it. */
   ArrowEvaluation(EvalSpec spec, BufferAllocator allocator) {
-    this.scoring = new RowScoring(spec);
+    this(spec, allocator, null);
+  }
+
+  /** An evaluation that also hands each row's outcome to a sink of {@code sinks} (or none). */
+  ArrowEvaluation(EvalSpec spec, BufferAllocator allocator, RowScoring.SinkFactory sinks) {
+    this.scoring = new RowScoring(spec).sink(sinks == null ? null : sinks.newSink());
     this.spec = spec;
     this.allocator = allocator;
     this.writer = new ArrowLogitsWriter(spec.stage(), allocator,
@@ -47,9 +52,15 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
    * input is not a {@link ColumnarScan}.
    */
   static Engine.Scored evaluate(Iterator<InternalRow> input, EvalSpec spec) {
+    return evaluate(input, spec, (RowScoring.SinkFactory) null);
+  }
+
+  /** {@link #evaluate(Iterator, EvalSpec)}, each row also handed to a sink of {@code sinks}. */
+  static Engine.Scored evaluate(Iterator<InternalRow> input, EvalSpec spec,
+      RowScoring.SinkFactory sinks) {
     return ArrowPartition.run("evaluate", allocator -> {
-      try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
-        return new Engine.Scored(e.run(input), e.scoring.groups());
+      try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator, sinks)) {
+        return new Engine.Scored(e.run(input), e.scoring.groups(), e.scoring.sink());
       }
     });
   }
@@ -57,9 +68,16 @@ final class ArrowEvaluation implements AutoCloseable, ArrowSoftmaxStage.RowConsu
   /** Evaluates one partition of a {@link ColumnarScan}'s batches. */
   static Engine.Scored evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
       ColumnarScan scan) {
+    return evaluate(input, spec, scan, null);
+  }
+
+  /** {@link #evaluate(Iterator, EvalSpec, ColumnarScan)}, each row also handed to a sink. */
+  static Engine.Scored evaluate(Iterator<ColumnarBatch> input, EvalSpec spec,
+      ColumnarScan scan, RowScoring.SinkFactory sinks) {
     return ArrowPartition.run("evaluate", allocator -> {
-      try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator)) {
-        return new Engine.Scored(e.run(input, scan.columns()), e.scoring.groups());
+      try (ArrowEvaluation e = new ArrowEvaluation(spec, allocator, sinks)) {
+        return new Engine.Scored(e.run(input, scan.columns()), e.scoring.groups(),
+            e.scoring.sink());
       }
     });
   }

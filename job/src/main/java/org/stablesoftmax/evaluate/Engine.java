@@ -42,13 +42,14 @@ public enum Engine {
   /** Rows packed into Arrow batches, the kernel over the flat buffers (the throughput path). */
   ARROW {
     @Override
-    JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec) {
+    JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec,
+        RowScoring.SinkFactory sinks) {
       ColumnarScan scan = ColumnarScan.of(input);
       if (scan == null) {
-        return perPartition(rows(input), it -> ArrowEvaluation.evaluate(it, spec));
+        return perPartition(rows(input), it -> ArrowEvaluation.evaluate(it, spec, sinks));
       }
       return perPartition(scan.batches().toJavaRDD(),
-          it -> ArrowEvaluation.evaluate(it, spec, scan));
+          it -> ArrowEvaluation.evaluate(it, spec, scan, sinks));
     }
   },
   /**
@@ -57,7 +58,8 @@ public enum Engine {
    */
   UDF {
     @Override
-    JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec) {
+    JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec,
+        RowScoring.SinkFactory sinks) {
       String[] names = input.columns();
       Column logits = col(names[InputColumns.LOGITS]);
       double[] weights = spec.lossOptions().classWeights();
@@ -76,14 +78,34 @@ public enum Engine {
           spec.hasWeight() ? col(names[EvalSpec.WEIGHT]) : lit(1.0),
           spec.hasGroup() ? col(names[spec.group()]) : lit(null).cast("string"),
           spec.rowLogits() ? logits : lit(null).cast("array<double>"));
-      return perPartition(rows(scored), it -> scoreUdfRows(it, spec));
+      return perPartition(rows(scored), it -> scoreUdfRows(it, spec, sinks));
     }
   };
 
-  abstract JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec);
+  /** Each partition's state; each row's outcome also handed to a sink of {@code sinks}, if any. */
+  abstract JavaRDD<Scored> partitions(Dataset<Row> input, EvalSpec spec,
+      RowScoring.SinkFactory sinks);
 
-  /** What one partition comes to: its state, and its groups' partial sums (or null). */
-  public record Scored(PartitionStats stats, GroupSums groups) implements Serializable {}
+  /**
+   * What one partition comes to: its state, its groups' partial sums (or null), and the sink
+   * that took its rows (or null).
+   */
+  public record Scored(PartitionStats stats, GroupSums groups, RowScoring.Sink rows)
+      implements Serializable {
+    public Scored(PartitionStats stats, GroupSums groups) {
+      this(stats, groups, null);
+    }
+  }
+
+  /**
+   * Each partition's state and its sink of {@code sinks}, which took every row's outcome, not
+   * merged: for a command that goes on with the rows ({@code compare}). Each element is used in
+   * the task that made it.
+   */
+  public JavaRDD<Scored> scoredRows(Dataset<Row> input, EvalSpec spec,
+      RowScoring.SinkFactory sinks) {
+    return partitions(input, spec, sinks);
+  }
 
   /**
    * The Arrow engine's work on rows (columns at {@link InputColumns#LOGITS} ...) outside a Spark
@@ -146,7 +168,7 @@ public enum Engine {
    * {@link #byGroup}).
    */
   public Evaluated evaluate(Dataset<Row> input, EvalSpec spec) {
-    JavaRDD<Scored> parts = partitions(input, spec);
+    JavaRDD<Scored> parts = partitions(input, spec, null);
     int n = parts.getNumPartitions();
     if (n == 0) {
       return new Evaluated(spec.emptyStats(), spec.hasGroup() ? new GroupTotals() : null, 0);
@@ -228,8 +250,9 @@ public enum Engine {
    * Counts the udf engine's rows: the row's result (a struct), label, id, file, row index,
    * sample weight, group.
    */
-  private static Scored scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec) {
-    RowScoring scoring = new RowScoring(spec);
+  private static Scored scoreUdfRows(Iterator<InternalRow> rows, EvalSpec spec,
+      RowScoring.SinkFactory sinks) {
+    RowScoring scoring = new RowScoring(spec).sink(sinks == null ? null : sinks.newSink());
     RowResult result = new RowResult();
     double[] logits = new double[64];
     int width = RowEvaluator.ROW_RESULT_TYPE.size();
@@ -258,6 +281,6 @@ public enum Engine {
           idNull ? 0 : r.getLong(2), r.getUTF8String(3), r.getLong(4), weightNull,
           weightNull ? 1.0 : r.getDouble(5), r.isNullAt(6) ? null : r.getUTF8String(6));
     }
-    return new Scored(scoring.stats(), scoring.groups());
+    return new Scored(scoring.stats(), scoring.groups(), scoring.sink());
   }
 }

@@ -25,8 +25,30 @@ public final class RowScoring {
   private static final int LABEL_INCIDENTS = IncidentKind.LABEL_OUT_OF_RANGE.bit()
       | IncidentKind.TARGET_MASKED.bit() | IncidentKind.NAIVE_TARGET_UNDERFLOW.bit();
 
+  /**
+   * What takes each row's outcome besides the counts, e.g. {@code compare}, which pairs the rows
+   * of two inputs by id: called once per row, after the row is counted.
+   */
+  public interface Sink {
+    /**
+     * The row of id {@code id} ({@code idNull} for a null id) came to {@code result} (reused
+     * after this returns); {@code evaluated} if it counts in the figures (it has a label and is
+     * not skipped), then of label {@code label}, its top-1 and top-k predictions holding it or
+     * not.
+     */
+    void row(boolean idNull, long id, boolean evaluated, long label, RowResult result,
+        boolean top1, boolean topK);
+  }
+
+  /** Makes each partition's {@link Sink}, shipped to the tasks. */
+  public interface SinkFactory extends java.io.Serializable {
+    Sink newSink();
+  }
+
   private final EvalSpec spec;
   private final PartitionStats stats;
+  /** Takes each row's outcome, or null. */
+  private Sink sink;
   /** The class weights of the loss's mean, or null. */
   private final double[] classWeights;
   /** The bootstrap's buckets, or null. */
@@ -68,6 +90,17 @@ public final class RowScoring {
   public void logits(double[] x, int n) {
     rowLogits = x;
     rowLength = n;
+  }
+
+  /** Hands every row's outcome to {@code sink} as well (null for none); this. */
+  public RowScoring sink(Sink sink) {
+    this.sink = sink;
+    return this;
+  }
+
+  /** The sink of {@link #sink(Sink)}, or null. */
+  public Sink sink() {
+    return sink;
   }
 
   /** The groups' partial sums, or null for an evaluation without groups. */
@@ -130,6 +163,9 @@ public final class RowScoring {
     double s = spec.hasWeight() ? weight : 1.0;
     if (reason != null) {
       stats.skip(reason);
+      if (sink != null) {
+        sink.row(idNull, id, false, label, result, false, false);
+      }
     } else if (spec.hasTarget() || spec.hasLabel()) {
       // with a soft target its argmax is the label, and PyTorch's mean over probability targets
       // divides by the row count, not by class weights
@@ -140,6 +176,9 @@ public final class RowScoring {
       boolean topK = rank >= 0 && rank < spec.topK();
       stats.evaluated(s, w, result.loss(), top1, topK, result.entropy(),
           result.maxProbability(), result.brier());
+      if (sink != null) {
+        sink.row(idNull, id, true, y, result, top1, topK);
+      }
       if (buckets != null) {
         int bucket = group != null ? buckets.bucket(group) : bucket(idNull, id, file, rowIndex);
         buckets.add(bucket, s, w, result.loss(), top1, topK, result.brier(),
@@ -166,6 +205,9 @@ public final class RowScoring {
       }
     } else {
       stats.evaluatedUnlabeled(s, result.entropy(), result.maxProbability());
+      if (sink != null) {
+        sink.row(idNull, id, false, label, result, false, false);
+      }
     }
     rowLength = -1;
   }

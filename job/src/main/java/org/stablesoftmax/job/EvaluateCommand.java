@@ -52,7 +52,7 @@ final class EvaluateCommand implements Callable<Integer> {
   static final int MAX_REPLICATES = 100_000;
 
   @Mixin
-  LogitsOptions in = new LogitsOptions();
+  SingleInputOptions in = new SingleInputOptions();
 
   @Option(names = "--ignore-index", paramLabel = "LABEL",
       description = "Skip rows with this label, as PyTorch's ignore_index (e.g. -100).")

@@ -17,20 +17,17 @@ import org.stablesoftmax.kernel.StableSoftmax;
 import picocli.CommandLine.Option;
 
 /**
- * The options of the commands that read logits ({@code evaluate}, {@code transform}), a picocli
- * mixin, and their checks, each a one-line refusal.
+ * The options of the commands that read logits ({@code evaluate}, {@code transform},
+ * {@code compare}), a picocli mixin, and their checks, each a one-line refusal; the input's path
+ * is {@link SingleInputOptions}'s (compare reads two).
  */
-final class LogitsOptions {
+class LogitsOptions {
 
   /** The Arrow engine's bound on a batch's rows (as the Parquet reader's default batch). */
   static final int BATCH_ROWS = 4096;
 
   /** The largest --batch-bytes: 1 GiB. */
   static final long MAX_BATCH_BYTES = 1L << 30;
-
-  @Option(names = "--input", required = true, paramLabel = "PATH",
-      description = "A Parquet file, a directory of them, or a glob.")
-  String input;
 
   @Option(names = "--logits-col", paramLabel = "NAME",
       description = "The logits: array<float>, array<double> or an MLlib Vector"

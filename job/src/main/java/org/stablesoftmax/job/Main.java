@@ -23,7 +23,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = Main.Version.class,
     description = "Numerically stable softmax, cross-entropy and model evaluation over Parquet"
         + " logits on Apache Spark.",
-    subcommands = {EvaluateCommand.class, TransformCommand.class, GenerateCommand.class})
+    subcommands = {EvaluateCommand.class, TransformCommand.class, GenerateCommand.class,
+        CompareCommand.class})
 public final class Main {
 
   static final int OK = 0;

@@ -41,7 +41,7 @@ final class TransformCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Mixin
-  LogitsOptions in = new LogitsOptions();
+  SingleInputOptions in = new SingleInputOptions();
 
   @Option(names = "--output", required = true, paramLabel = "DIR",
       description = "Where to write the Parquet dataset (DIR must not exist or be empty, unless"

@@ -27,7 +27,8 @@ public final class Report {
   /** The classes shown in each of the worst-class charts. */
   public static final int WORST = 20;
 
-  private static final String CSS = """
+  /** The page style, shared by compare.html. */
+  static final String CSS = """
       :root{color-scheme:light dark;--bg:#ffffff;--card:#f5f7fa;--fg:#1c2128;--muted:#59636e;
       --grid:#d6dbe1;--axis:#59636e;--bar:#3d6fb5;--band:#c4501b;--point:#1c2128;--ref:#8a939c}
       @media (prefers-color-scheme:dark){:root{--bg:#0f1319;--card:#1a2029;--fg:#e4e8ee;
@@ -72,9 +73,11 @@ public final class Report {
   private final JsonNode s;
   private final List<ClassFigures> classes;
   private final Html h = new Html();
+  private final Cells cells;
 
   private Report(JsonNode summary, List<ClassFigures> classes) {
     this.s = summary;
+    this.cells = new Cells(h, summary);
     this.classes = classes;
   }
 
@@ -213,15 +216,11 @@ public final class Report {
   }
 
   private void row(String name, Runnable value) {
-    h.open("tr").element("th", name, "scope", "row").open("td");
-    value.run();
-    h.close("td").close("tr");
+    cells.row(name, value);
   }
 
   private void subRow(String name, Runnable value) {
-    h.open("tr").element("th", name, "scope", "row", "class", "sub").open("td");
-    value.run();
-    h.close("td").close("tr");
+    cells.subRow(name, value);
   }
 
   /** A figure of summary.json as the table prints it ({@code n/a} for null). */
@@ -235,8 +234,7 @@ public final class Report {
   }
 
   private void count(String pointer) {
-    JsonNode v = s.at(pointer);
-    metric(pointer, v.isNumber() ? Figures.count(v.longValue()) : "n/a");
+    cells.count(pointer);
   }
 
   private void percent(String pointer) {
@@ -247,22 +245,11 @@ public final class Report {
 
   /** A 95% interval: "95% CI [low, high]"; nothing where summary.json has none. */
   private void ci(String pointer) {
-    JsonNode v = s.at(pointer);
-    if (!v.isArray()) {
-      return;
-    }
-    h.open("span", "class", "ci").text("  95% CI [");
-    figure(pointer + "/0");
-    h.text(", ");
-    figure(pointer + "/1");
-    h.text("]").close("span");
+    cells.ci(pointer, "  95% CI [");
   }
 
   private void metric(String pointer, String text) {
-    JsonNode v = s.at(pointer);
-    h.element("span", text, "class", "num", "data-metric", pointer, "data-value",
-        v.isNumber() ? (v.isIntegralNumber() ? Long.toString(v.longValue())
-            : Double.toString(v.doubleValue())) : "null");
+    cells.metric(pointer, text);
   }
 
   // ------------------------------------------------------------------ calibration
@@ -534,19 +521,7 @@ public final class Report {
   // ------------------------------------------------------------------ settings
 
   private void settings() {
-    h.open("section", "class", "card wide", "id", "settings").element("h2", "Options and versions");
-    h.open("div", "class", "pair");
-    for (String[] part : new String[][] {{"options", "Options"}, {"input", "Input"},
-        {"versions", "Versions"}}) {
-      h.open("div").element("h3", part[1]).open("table").open("tbody");
-      for (Iterator<Map.Entry<String, JsonNode>> it = s.path(part[0]).fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        JsonNode v = e.getValue();
-        h.open("tr").open("th", "scope", "row").element("code", e.getKey()).close("th")
-            .element("td", v.isValueNode() ? v.asText() : v.toString()).close("tr");
-      }
-      h.close("tbody").close("table").close("div");
-    }
-    h.close("div").close("section").newline();
+    cells.settings(new String[][] {{"options", "Options"}, {"input", "Input"},
+        {"versions", "Versions"}});
   }
 }

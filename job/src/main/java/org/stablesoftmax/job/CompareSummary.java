@@ -14,7 +14,6 @@ import org.stablesoftmax.compare.PairedStats;
 import org.stablesoftmax.compare.PairedStats.Kind;
 import org.stablesoftmax.report.Figures;
 import org.stablesoftmax.stats.BootstrapBuckets;
-import org.stablesoftmax.stats.BootstrapIntervals;
 import org.stablesoftmax.stats.BootstrapIntervals.Metric;
 import org.stablesoftmax.stats.PartitionStats;
 import org.stablesoftmax.stats.PerClassStats;
@@ -219,15 +218,9 @@ final class CompareSummary {
         input(g, side);
       }
       if (intervals != null) {
-        g.writeObjectFieldStart("bootstrap");
-        g.writeStringField("method", "paired percentile, resampling " + BootstrapBuckets.BUCKETS
-            + " buckets of pairs hashed by (seed, id), the same draws for A, B and B - A");
-        g.writeNumberField("replicates", intervals.replicates());
-        g.writeNumberField("seed", intervals.seed());
-        g.writeNumberField("buckets", BootstrapBuckets.BUCKETS);
-        Summary.number(g, "confidence", BootstrapIntervals.LEVEL);
-        Summary.number(g, "seconds", intervals.seconds());
-        g.writeEndObject();
+        Summary.bootstrap(g, "paired percentile, resampling " + BootstrapBuckets.BUCKETS
+            + " buckets of pairs hashed by (seed, id), the same draws for A, B and B - A",
+            intervals.replicates(), intervals.seed(), intervals.seconds());
       }
       g.writeObjectFieldStart("timing");
       Summary.number(g, "compare_seconds", seconds);

@@ -293,15 +293,9 @@ final class Summary {
       incidents(g, stats, naiveDtype);
 
       if (intervals != null) {
-        g.writeObjectFieldStart("bootstrap");
-        g.writeStringField("method", "percentile, resampling " + BootstrapBuckets.BUCKETS
-            + " buckets of rows hashed by (seed, id)");
-        g.writeNumberField("replicates", intervals.replicates());
-        g.writeNumberField("seed", intervals.seed());
-        g.writeNumberField("buckets", BootstrapBuckets.BUCKETS);
-        number(g, "confidence", BootstrapIntervals.LEVEL);
-        number(g, "seconds", intervals.seconds());
-        g.writeEndObject();
+        bootstrap(g, "percentile, resampling " + BootstrapBuckets.BUCKETS
+            + " buckets of rows hashed by (seed, id)", intervals.replicates(), intervals.seed(),
+            intervals.seconds());
       }
 
       g.writeObjectFieldStart("timing");
@@ -461,6 +455,19 @@ final class Summary {
         g.writeStringField(e.getKey(), v.toString());
       }
     }
+    g.writeEndObject();
+  }
+
+  /** The {@code bootstrap} object: the method, replicates, seed, buckets, level and seconds. */
+  static void bootstrap(JsonGenerator g, String method, int replicates, long seed,
+      double seconds) throws IOException {
+    g.writeObjectFieldStart("bootstrap");
+    g.writeStringField("method", method);
+    g.writeNumberField("replicates", replicates);
+    g.writeNumberField("seed", seed);
+    g.writeNumberField("buckets", BootstrapBuckets.BUCKETS);
+    number(g, "confidence", BootstrapIntervals.LEVEL);
+    number(g, "seconds", seconds);
     g.writeEndObject();
   }
 

@@ -310,7 +310,7 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new UserError("--fit-temperature fits the NLL of a class label: drop it or "
             + (in.noLabel ? "--no-label." : "--target-col."));
       }
-      if (in.temperature != 1.0) {
+      if (in.temperature != 1.0 || in.temperatureFrom != null) {
         throw new UserError("--fit-temperature starts from the logits as they are: drop it or"
             + " --temperature" + (in.temperatureFrom == null ? "" : "-from") + ".");
       }

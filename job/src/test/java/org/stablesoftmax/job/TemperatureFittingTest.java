@@ -279,5 +279,10 @@ class TemperatureFittingTest extends SparkTestBase {
     assertBadInput(run("evaluate", "--input", data.resolve("in1").toString(),
         "--temperature-from", out.resolve("plain/summary.json").toString(), "--temperature",
         "2"), "both set the temperature");
+    // a fit does not start from a fitted temperature, even one of 1
+    Path one = Files.writeString(out.resolve("one.json"),
+        "{\"calibration\": {\"temperature\": {\"fitted\": 1.0}}}");
+    assertBadInput(run("evaluate", "--input", data.resolve("in1").toString(),
+        "--temperature-from", one.toString(), "--fit-temperature"), "--temperature-from");
   }
 }

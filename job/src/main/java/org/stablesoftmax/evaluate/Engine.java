@@ -91,11 +91,7 @@ public enum Engine {
    * that took its rows (or null).
    */
   public record Scored(PartitionStats stats, GroupSums groups, RowScoring.Sink rows)
-      implements Serializable {
-    public Scored(PartitionStats stats, GroupSums groups) {
-      this(stats, groups, null);
-    }
-  }
+      implements Serializable {}
 
   /**
    * Each partition's state and its sink of {@code sinks}, which took every row's outcome, not

@@ -13,6 +13,8 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.stablesoftmax.evaluate.Engine;
 import org.stablesoftmax.evaluate.EvalSpec;
@@ -208,9 +210,7 @@ final class EvaluateCommand implements Callable<Integer> {
                   calibrationBins, lossOptions, weightCol != null, kind, targetCol != null,
                   bootstrap != null, seed, groupCol != null, perClass, fitTemperature);
               specs.add(spec);
-              Engine.Evaluated e = eng.evaluate(kept.isEmpty() ? table.rows
-                  : table.forEvaluation(in.input, weightCol != null, targetCol != null,
-                      groupCol != null), spec);
+              Engine.Evaluated e = eng.evaluate(rows(table, kept, groupCol != null), spec);
               all = all == null ? e.stats() : all.merge(e.stats());
               groups = e.groups();
               partitions += e.partitions();
@@ -223,9 +223,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 PartitionStats step = null;
                 for (int i = 0; i < tables.size(); i++) {
                   InputTable table = tables.get(i);
-                  PartitionStats p = eng.evaluate(kept.isEmpty() ? table.rows
-                      : table.forEvaluation(in.input, weightCol != null, targetCol != null,
-                          false), specs.get(i).temperatureStep(t)).stats();
+                  // a step needs no groups: their column is left out
+                  PartitionStats p = eng.evaluate(rows(table, kept, false),
+                      specs.get(i).temperatureStep(t)).stats();
                   step = step == null ? p : step.merge(p);
                 }
                 return step;
@@ -287,6 +287,15 @@ final class EvaluateCommand implements Callable<Integer> {
       return Main.GATE_FAILED;
     }
     return Main.OK;
+  }
+
+  /**
+   * The table's rows as the evaluation reads them: with the kept columns (weight, target, and
+   * the group's if {@code withGroup}) checked and cast, or as read where none is kept.
+   */
+  private Dataset<Row> rows(InputTable table, List<String> kept, boolean withGroup) {
+    return kept.isEmpty() ? table.rows
+        : table.forEvaluation(in.input, weightCol != null, targetCol != null, withGroup);
   }
 
   /**
